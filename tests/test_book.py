@@ -1,0 +1,108 @@
+"""Checks on the book's sources: table of contents, paired notebooks, Colab cells, citations."""
+
+import json
+import re
+
+import nbformat
+import pytest
+
+from tools.chapters import (
+    ROOT,
+    cell_contents,
+    chapter_sources,
+    colab_url,
+    notebook_from_source,
+    repository_url,
+    toc_files,
+)
+
+CHAPTERS = chapter_sources()
+CHAPTER_IDS = [path.stem for path in CHAPTERS]
+
+
+def test_toc_lists_existing_pages():
+    for name in toc_files():
+        assert (ROOT / f"{name}.md").exists(), f"_toc.yml names {name}, which has no .md"
+
+
+def test_every_chapter_file_is_in_the_toc():
+    listed = {path.name for path in CHAPTERS}
+    on_disk = {path.name for path in (ROOT / "chapters").glob("*.md")}
+    assert on_disk == listed, f"chapters not in _toc.yml: {sorted(on_disk - listed)}"
+    assert CHAPTERS, "the book has no chapters"
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=CHAPTER_IDS)
+def test_chapter_is_a_myst_notebook(source):
+    front_matter = source.read_text().split("---")[1]
+    assert "jupytext:" in front_matter, f"{source.name}: front matter lacks the jupytext block"
+    assert "formats: ipynb,md:myst" in front_matter, f"{source.name} is not paired with ipynb"
+    assert "kernelspec:" in front_matter
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=CHAPTER_IDS)
+def test_paired_notebook_matches_source(source):
+    paired = source.with_suffix(".ipynb")
+    assert paired.exists(), f"{paired.name} is missing: run `make sync`"
+    notebook = nbformat.read(paired, as_version=4)
+    assert cell_contents(notebook) == cell_contents(notebook_from_source(source)), (
+        f"{paired.name} differs from {source.name}: run `make sync`"
+    )
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=CHAPTER_IDS)
+def test_paired_notebook_has_no_outputs(source):
+    notebook = json.loads(source.with_suffix(".ipynb").read_text())
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [], f"{source.stem}.ipynb holds outputs: run `make sync`"
+            assert cell["execution_count"] is None
+    assert "widgets" not in notebook["metadata"]
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=CHAPTER_IDS)
+def test_first_code_cell_installs_lrbook_only_in_colab(source):
+    code = [cell for cell in notebook_from_source(source).cells if cell.cell_type == "code"]
+    first = code[0].source
+    assert 'if "google.colab" in sys.modules:' in first
+    installs = [line.strip() for line in first.splitlines() if "pip install" in line]
+    assert installs == [f'%pip install --quiet "lrbook @ git+{repository_url()}"'], installs
+
+
+def test_readme_uses_the_configured_repository():
+    readme = (ROOT / "README.md").read_text()
+    assert f"git+{repository_url()}" in readme
+    for source in CHAPTERS:
+        assert colab_url(source) in readme, f"README has no Colab link for {source.name}"
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=CHAPTER_IDS)
+def test_citations_exist_in_bibliography(source):
+    keys = set(re.findall(r"^@\w+\{([^,]+),", (ROOT / "references.bib").read_text(), re.M))
+    cited = re.findall(r"\{cite[pt]?\}`([^`]+)`", source.read_text())
+    assert cited, f"{source.name} cites nothing"
+    for group in cited:
+        for key in group.split(","):
+            assert key.strip() in keys, f"{source.name} cites unknown key {key!r}"
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=CHAPTER_IDS)
+def test_chapter_has_summary_exercises_and_checked_claims(source):
+    text = source.read_text()
+    assert re.search(r"^## Summary", text, re.M), f"{source.name} has no Summary"
+    assert re.search(r"^## Exercises", text, re.M), f"{source.name} has no Exercises"
+    assert text.count("```{exercise}") >= 3, f"{source.name} has fewer than 3 exercises"
+    assert text.count("```{solution-start}") == text.count("```{exercise}")
+    hidden_checks = [
+        cell
+        for cell in notebook_from_source(source).cells
+        if "remove-cell" in cell.metadata.get("tags", []) and "assert" in cell.source
+    ]
+    assert hidden_checks, f"{source.name} checks none of its claims"
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=CHAPTER_IDS)
+def test_training_is_quiet(source):
+    """`fit` with verbose=1 writes a progress bar line per update into the rendered page."""
+    for call in re.findall(r"\.fit\((.*?)\)\n", source.read_text(), re.S):
+        assert re.search(r"verbose\s*=\s*[02]\b", call), f"{source.name}: fit without verbose=0/2"
