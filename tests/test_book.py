@@ -106,3 +106,12 @@ def test_training_is_quiet(source):
     """`fit` with verbose=1 writes a progress bar line per update into the rendered page."""
     for call in re.findall(r"\.fit\((.*?)\)\n", source.read_text(), re.S):
         assert re.search(r"verbose\s*=\s*[02]\b", call), f"{source.name}: fit without verbose=0/2"
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=CHAPTER_IDS)
+def test_visible_code_fits_the_page(source):
+    """Code a reader sees is at most 76 characters wide, so the page never scrolls sideways."""
+    for cell in notebook_from_source(source).cells:
+        if cell.cell_type == "code" and "remove-cell" not in cell.metadata.get("tags", []):
+            for line in cell.source.splitlines():
+                assert len(line) <= 76, f"{source.name}: code line over 76 characters: {line}"
