@@ -7,11 +7,21 @@ the compiled train step and save with the model), and ``SnapshotEnsemble``.
 
 from lrbook import data, models
 from lrbook.determinism import make_deterministic
+from lrbook.finder import LRFinder, LRFinderResult, lr_find
+from lrbook.schedules import SGDR, CyclicalLR, OneCycle, StepDecay, step_decay
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "SGDR",
+    "CyclicalLR",
+    "LRFinder",
+    "LRFinderResult",
+    "OneCycle",
+    "StepDecay",
     "data",
+    "lr_find",
     "make_deterministic",
     "models",
+    "step_decay",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
@@ -116,4 +118,395 @@ def plot_descent_2d(
     ax.set_xlabel("$w_1$")
     ax.set_ylabel("$w_2$")
     ax.set_title(title)
+    return ax
+
+
+# --- SGDR ("SGDR: warm restarts") -------------------------------------------------------------
+
+
+def plot_formula_stage(
+    x: np.ndarray,
+    values: np.ndarray,
+    bounds: tuple[float, float],
+    ylabel: str,
+    ax: plt.Axes | None = None,
+    xlabel: str = "step within the cycle, $T_{cur}$",
+) -> plt.Axes:
+    """One stage of a formula built up piece by piece: ``values`` against ``x``, with a dashed
+    line at each of the two ``bounds`` of the interval this stage spans.
+
+    For the SGDR cosine, with ``progress = T_cur / (T_i - 1)``, the stages and their bounds are:
+
+    ```python
+    progress                                          # [0, 1]
+    cos(pi * progress)                                # [-1, 1]
+    1 + cos(pi * progress)                            # [0, 2]
+    0.5 * (1 + cos(pi * progress))                    # [0, 1]
+    eta_min + (eta_max - eta_min) * 0.5 * (1 + cos(pi * progress))  # [eta_min, eta_max]
+    ```
+    """
+    ax = new_axes(ax)
+    for bound in bounds:
+        ax.axhline(bound, color="0.5", ls="--", lw=1)
+    ax.plot(x, values, "o-", ms=3)
+    ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return ax
+
+
+def plot_sgdr(
+    schedule,
+    num_steps: int,
+    ax: plt.Axes | None = None,
+    label: str | None = None,
+    legend: bool = True,
+) -> plt.Axes:
+    """An SGDR schedule over ``num_steps`` steps, with a dot on the last step of every cycle.
+
+    The line is :func:`plot_schedule` of ``schedule`` (an ``lrbook.SGDR``):
+    ``eta_min + 0.5 * (eta_max - eta_min) * (1 + cos(pi * T_cur / (T_i - 1)))`` in cycle ``i``.
+    The dots are at ``schedule.cycle_ends(num_steps)``, where the rate is that cycle's
+    ``eta_min = min_lr * m_mul ** i``. ``legend=False`` leaves the legend out (for small panels
+    where it would cover the curve).
+    """
+    ax = plot_schedule(schedule, num_steps, ax=ax, label=label)
+    ends = np.array(schedule.cycle_ends(num_steps), dtype=int)
+    ax.plot(
+        ends,
+        schedule_values(schedule, ends),
+        "o",
+        color=ax.lines[-1].get_color(),
+        ms=5,
+        label=f"{label}: end of a cycle" if label else "end of a cycle",
+    )
+    if legend:
+        ax.legend()
+    elif ax.get_legend() is not None:
+        ax.get_legend().remove()
+    return ax
+
+
+# --- Annealing and step decay ("Annealing and step decay") ------------------------------------
+
+
+def plot_step_decay(
+    initial_lr: float,
+    drop: float,
+    epochs_drop: int,
+    num_epochs: int,
+    steps_per_epoch: int,
+    ax: plt.Axes | None = None,
+    log_scale: bool = False,
+) -> plt.Axes:
+    """Step decay and the exponential decay that meets it at every drop, step by step.
+
+    With ``s = epochs_drop * steps_per_epoch`` steps between drops, the two lines are
+    ``lrbook.StepDecay(initial_lr, drop, step_size=s)`` and Keras'
+    ``ExponentialDecay(initial_lr, decay_steps=s, decay_rate=drop)``:
+
+    ```python
+    step decay:         lr = initial_lr * drop ** floor(step / s)
+    exponential decay:  lr = initial_lr * drop ** (step / s)
+    ```
+
+    Both are drawn with :func:`plot_schedule` over ``num_epochs * steps_per_epoch`` steps; a
+    second axis on top counts epochs. ``log_scale`` puts the rate on a logarithmic axis, where
+    every drop is a step of the same height.
+    """
+    import keras
+
+    from lrbook.schedules import StepDecay
+
+    s = epochs_drop * steps_per_epoch
+    num_steps = num_epochs * steps_per_epoch
+    step = StepDecay(initial_lr, drop, step_size=s)
+    exponential = keras.optimizers.schedules.ExponentialDecay(
+        initial_lr, decay_steps=s, decay_rate=drop
+    )
+    ax = plot_schedule(step, num_steps, ax=ax, label=f"step decay: ×{drop:g} every {s} steps")
+    plot_schedule(exponential, num_steps, ax=ax, label="exponential decay", ls="--")
+    top = ax.secondary_xaxis(
+        "top", functions=(lambda x: x / steps_per_epoch, lambda x: x * steps_per_epoch)
+    )
+    top.set_xlabel("epoch")
+    if log_scale:
+        ax.set_yscale("log")
+    ax.set_title(
+        f"initial rate {initial_lr:.3g}, ×{drop:g} every {epochs_drop} epochs",
+        fontsize="medium",
+    )
+    return ax
+
+
+# --- Cyclical learning rates ("Cyclical learning rates") --------------------------------------
+
+STRIP_FIGSIZE = (7.0, 2.2)  # a short strip: one stage of a formula, several in a row
+
+
+def plot_clr_stage(
+    iterations: np.ndarray,
+    values: np.ndarray,
+    bounds: tuple[float, float],
+    ylabel: str,
+    step_size: int,
+    ax: plt.Axes | None = None,
+    title: str = "",
+) -> plt.Axes:
+    """One stage of the triangular CLR formula against the iteration, in a short strip.
+
+    The line, and a dashed horizontal line at each of the two ``bounds`` of the stage, are
+    :func:`plot_formula_stage`'s; dotted vertical lines mark where a new cycle starts, at
+    every ``iterations = 2 * k * step_size`` (k >= 1), where
+    ``cycle = floor(1 + iterations / (2 * step_size))`` goes up by one, and the x ticks are
+    one ``step_size`` (half a cycle) apart. The stages:
+
+    ```python
+    iterations / step_size                                  # [0, number of half-cycles]
+    iterations / step_size - 2 * cycle                      # [-2, 0)
+    iterations / step_size - 2 * cycle + 1                  # [-1, 1)
+    x = abs(iterations / step_size - 2 * cycle + 1)         # [0, 1]
+    1 - x                                                   # [0, 1]
+    base_lr + (max_lr - base_lr) * (1 - x)                  # [base_lr, max_lr]
+    ```
+    """
+    iterations = np.asarray(iterations)
+    ax = new_axes(ax, STRIP_FIGSIZE)
+    plot_formula_stage(iterations, values, bounds, ylabel, ax=ax, xlabel="iterations")
+    ax.lines[-1].set_marker("")
+    last = int(iterations.max())
+    for start in range(2 * step_size, last + 1, 2 * step_size):
+        ax.axvline(start, color="0.6", ls=":", lw=1)
+    ax.set_xticks(range(0, last + 1, step_size))
+    ax.set_title(title, fontsize="medium")
+    return ax
+
+
+def plot_clr(
+    base_lr: float,
+    max_lr: float,
+    step_size: int,
+    num_steps: int,
+    mode: str = "triangular",
+    gamma: float = 1.0,
+    steps_per_epoch: int | None = None,
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
+    """A cyclical learning rate over ``num_steps`` steps, between its two bounds (dotted).
+
+    The line is :func:`plot_schedule` of ``lrbook.CyclicalLR(base_lr, max_lr, step_size,
+    mode, gamma)``:
+
+    ```python
+    cycle = floor(1 + step / (2 * step_size))
+    x = abs(step / step_size - 2 * cycle + 1)
+    lr = base_lr + (max_lr - base_lr) * max(0, 1 - x) * scale
+    # scale = 1 (triangular), 1 / 2 ** (cycle - 1) (triangular2), gamma ** step (exp_range)
+    ```
+
+    The legend names the mode and the step size (and ``gamma``, for ``exp_range``). With
+    ``steps_per_epoch``, a second axis on top counts epochs.
+    """
+    from lrbook.schedules import CyclicalLR
+
+    schedule = CyclicalLR(base_lr, max_lr, step_size, mode=mode, gamma=gamma)
+    ax = new_axes(ax)
+    for bound, name in ((max_lr, "max_lr"), (base_lr, "base_lr")):
+        ax.axhline(bound, color="0.5", ls=":", lw=1, label=f"{name} = {bound:.3g}")
+    details = f", gamma {gamma:g}" if mode == "exp_range" else ""
+    label = f"{mode}, step_size {step_size}{details}"
+    plot_schedule(schedule, num_steps, ax=ax, label=label, color="C0")
+    if steps_per_epoch:
+        top = ax.secondary_xaxis(
+            "top", functions=(lambda x: x / steps_per_epoch, lambda x: x * steps_per_epoch)
+        )
+        top.set_xlabel("epoch")
+    ax.legend(loc="upper right", fontsize="small")
+    return ax
+
+
+def plot_seed_runs(
+    runs: dict[str, list[dict]],
+    metric: str,
+    ax: plt.Axes | None = None,
+    ylabel: str | None = None,
+    x: str | None = None,
+) -> plt.Axes:
+    """A ``metric`` of several training set-ups, each run from several seeds, against epochs.
+
+    ``runs`` maps a label to a list of ``History.history``-like dicts, one per seed. Each
+    seed's curve is a thin, faint line; the mean over the ``S`` seeds, point by point,
+    ``mean[i] = (1 / S) * sum_s history_s[metric][i]``, is a thick line in the same colour.
+    The x values are ``history[x]`` (the same in every history, e.g. the fractional epochs of
+    :class:`lrbook.callbacks.BlockLosses`), or epochs counted from 1 if ``x`` is None; then
+    the mean's points are marked.
+    """
+    ax = new_axes(ax)
+    for index, (label, histories) in enumerate(runs.items()):
+        curves = np.array([history[metric] for history in histories], dtype=float)
+        if x is None:
+            positions, style = np.arange(1, curves.shape[1] + 1), "o-"
+        else:
+            positions, style = np.asarray(histories[0][x], dtype=float), "-"
+        color = f"C{index}"
+        for curve in curves:
+            ax.plot(positions, curve, color=color, lw=0.8, alpha=0.35)
+        mean_label = f"{label} (mean of {len(curves)} seeds)"
+        ax.plot(positions, curves.mean(axis=0), style, color=color, lw=2, ms=4, label=mean_label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel or metric)
+    ax.legend()
+    return ax
+
+
+# --- The learning-rate range test ("The learning-rate range test") -----------------------------
+
+
+class RangeTestPhases(NamedTuple):
+    """The three phases of a range-test curve, as intervals of the rate (see
+    :func:`range_test_phases`), and the rate from which the loss is above its start."""
+
+    too_low: tuple[float, float]
+    about_right: tuple[float, float]
+    too_high: tuple[float, float]
+    above_start: float | None
+
+
+def range_test_phases(lrs, losses) -> RangeTestPhases:
+    """Split a range-test curve into its three phases, read off the curve by
+    :class:`lrbook.suggest.Curve` (the lag-free fit of the raw ``losses``), never typed in.
+
+    With ``start`` the last point still at the starting level, ``bottom`` the lowest point of
+    the lag-free loss before it diverges, and ``last`` the last finite point::
+
+        too low:      [lrs[0],      lrs[start]]    the loss barely moves
+        about right:  [lrs[start],  lrs[bottom]]   the loss falls
+        too high:     [lrs[bottom], lrs[last]]     the loss bounces, then climbs
+
+    ``above_start`` is ``lrs[end]``, the first rate past the first window at which the lag-free
+    loss is clearly (by the curve's noise margin) above its starting level, or ``None``.
+    Raises ``ValueError`` (from ``Curve``) when the curve has no descending part.
+    """
+    from lrbook.suggest import Curve
+
+    curve = Curve(lrs, losses)
+    rates = curve.lrs
+    above = float(rates[curve.end]) if curve.end < rates.size else None
+    return RangeTestPhases(
+        too_low=(float(rates[0]), float(rates[curve.start])),
+        about_right=(float(rates[curve.start]), float(rates[curve.bottom])),
+        too_high=(float(rates[curve.bottom]), float(rates[-1])),
+        above_start=above,
+    )
+
+
+PHASE_COLORS = {"too low": "0.75", "about right": "C2", "too high": "C3"}
+
+
+def plot_range_test(
+    result,
+    beta: float | None = None,
+    method: str | None = "steepest",
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
+    """A range-test curve against the rate (log axis), its three phases shaded.
+
+    ``result`` is an :class:`lrbook.finder.LRFinderResult`. Drawn: the raw loss of each batch;
+    its lag-free smoothing (:func:`lrbook.suggest.lag_free`, a line fitted within
+    ``HALF_WIDTH`` decades on either side of each point); with ``beta``, the bias-corrected EMA
+    ``s_t = beta * s_{t-1} + (1 - beta) * L_t``, ``smoothed_t = s_t / (1 - beta**t)``
+    (:func:`lrbook.suggest.ema`); the phases of :func:`range_test_phases`, shaded, with a
+    dotted line where the loss rises above its start; and, with ``method``, the rate that
+    rule suggests (:func:`lrbook.suggest.suggest`), as a dot on the lag-free curve. A curve
+    without a descending part is drawn without phases, with the rules' explanation.
+    """
+    from lrbook import suggest
+
+    ax = new_axes(ax)
+    lrs, losses = np.asarray(result.lrs), np.asarray(result.losses)
+    ax.plot(lrs, losses, color="0.6", lw=0.8, label="loss of each batch")
+    lag_free = suggest.lag_free(lrs, losses)
+    ax.plot(lrs, lag_free, color="C1", lw=2, label="lag-free smoothing")
+    if beta is not None:
+        ax.plot(lrs, suggest.ema(losses, beta), color="C0", lw=1.5, ls="--", label=f"EMA, β={beta}")
+    try:
+        phases = range_test_phases(lrs, losses)
+        pick = suggest.suggest(lrs, losses, method) if method else None
+    except ValueError as error:
+        ax.text(0.02, 0.04, _wrap(str(error)), transform=ax.transAxes, fontsize=8, color="C3")
+    else:
+        _shade_phases(ax, phases)
+        if pick is not None:
+            usable = np.isfinite(lag_free)
+            level = np.interp(np.log(pick), np.log(lrs[usable]), lag_free[usable])
+            ax.plot(pick, level, "o", color="k", ms=7, zorder=5, label=f"{method} rule: {pick:.2g}")
+    ax.set_xscale("log")
+    ax.set_xlim(result.min_lr, result.max_lr)
+    ax.set_ylim(*_range_test_limits(losses))
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("training loss")
+    ax.legend(loc="lower left", fontsize="small")
+    return ax
+
+
+def _shade_phases(ax: plt.Axes, phases: RangeTestPhases) -> None:
+    intervals = {"too low": phases.too_low, "about right": phases.about_right}
+    intervals["too high"] = phases.too_high
+    for name, (low, high) in intervals.items():
+        ax.axvspan(low, high, color=PHASE_COLORS[name], alpha=0.15, lw=0)
+        middle = np.sqrt(low * high)
+        ax.text(middle, 0.97, name, transform=ax.get_xaxis_transform(), ha="center", va="top")
+    if phases.above_start is not None:
+        ax.axvline(phases.above_start, color="C3", ls=":", lw=1.2, label="loss above its start")
+
+
+def _range_test_limits(losses: np.ndarray) -> tuple[float, float]:
+    """From the lowest loss to 1.4 times the first loss (a divergence is cut off)."""
+    finite = losses[np.isfinite(losses)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    low, high = float(finite.min()), min(float(finite.max()), 1.4 * float(finite[0]))
+    margin = 0.05 * max(high - low, 1e-12)
+    return low - margin, max(high, low) + margin
+
+
+def _wrap(text: str, width: int = 90) -> str:
+    import textwrap
+
+    return textwrap.fill(text, width=width)
+
+
+def plot_range_test_comparison(results: dict, ax: plt.Axes | None = None) -> plt.Axes:
+    """Several range tests on one axis: ``results`` maps a label to an ``LRFinderResult``.
+
+    For each, in its own colour: the raw loss of each batch (faint), its lag-free smoothing
+    (:func:`lrbook.suggest.lag_free`, thick, labelled with the suggestion) and a dot on it at
+    the rate the default rule suggests (:meth:`LRFinderResult.suggestion`; left out if the
+    curve cannot carry one).
+    """
+    from lrbook import suggest
+
+    ax = new_axes(ax)
+    all_losses = []
+    for index, (label, result) in enumerate(results.items()):
+        color = f"C{index}"
+        lrs, losses = np.asarray(result.lrs), np.asarray(result.losses)
+        all_losses.append(losses)
+        try:
+            pick = result.suggestion()
+        except ValueError:
+            pick = None
+        ax.plot(lrs, losses, color=color, lw=0.6, alpha=0.35)
+        lag_free = suggest.lag_free(lrs, losses)
+        name = label if pick is None else f"{label} (suggestion {pick:.2g})"
+        ax.plot(lrs, lag_free, color=color, lw=2, label=name)
+        if pick is not None:
+            usable = np.isfinite(lag_free)
+            level = np.interp(np.log(pick), np.log(lrs[usable]), lag_free[usable])
+            ax.plot(pick, level, "o", color=color, mec="k", ms=8, zorder=5)
+    ax.set_xscale("log")
+    ax.set_ylim(*_range_test_limits(np.concatenate(all_losses)))
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("training loss")
+    ax.legend(loc="upper left", fontsize="small")
     return ax

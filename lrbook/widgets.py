@@ -17,6 +17,40 @@ from lrbook.plots import plot_descent_1d
 from lrbook.toy import gradient_descent
 
 
+def _log_slider(
+    value: float,
+    low: float,
+    high: float,
+    description: str,
+    step: float = 0.05,
+    readout_format: str = ".2g",
+) -> widgets.FloatLogSlider:
+    """A base-10 logarithmic slider from ``low`` to ``high`` that redraws on release."""
+    return widgets.FloatLogSlider(
+        value=value,
+        base=10,
+        min=math.log10(low),
+        max=math.log10(high),
+        step=step,
+        description=description,
+        readout_format=readout_format,
+        continuous_update=False,
+    )
+
+
+def _slider(value, low, high, step, description, kind=widgets.FloatSlider, **options):
+    """A linear slider (``kind`` = FloatSlider or IntSlider) that redraws on release."""
+    return kind(
+        value=value,
+        min=low,
+        max=high,
+        step=step,
+        description=description,
+        continuous_update=False,
+        **options,
+    )
+
+
 def descent_explorer(
     loss, start, lr: float = 0.1, num_steps: int = 20, lr_range: tuple[float, float] = (1e-3, 2.0)
 ):
@@ -33,16 +67,155 @@ def descent_explorer(
 
     return widgets.interactive(
         draw,
-        lr=widgets.FloatLogSlider(
-            value=lr,
-            base=10,
-            min=math.log10(low),
-            max=math.log10(high),
-            step=0.05,
-            description="rate",
-            continuous_update=False,
-        ),
-        num_steps=widgets.IntSlider(
-            value=num_steps, min=1, max=100, description="steps", continuous_update=False
-        ),
+        lr=_log_slider(lr, low, high, "rate", readout_format=".3g"),
+        num_steps=_slider(num_steps, 1, 100, 1, "steps", kind=widgets.IntSlider),
     )
+
+
+def sgdr_explorer(
+    min_lr: float = 0.0,
+    max_lr: float = 0.1,
+    cycle_length: int = 20,
+    t_mul: float = 2.0,
+    m_mul: float = 1.0,
+    num_steps: int = 300,
+):
+    """Sliders for the five parameters of ``lrbook.SGDR``, redrawing
+    :func:`lrbook.plots.plot_sgdr` over ``num_steps`` steps.
+
+    In cycle ``i``, of ``T_i = round(cycle_length * t_mul ** i)`` steps, the rate is
+    ``eta_min + 0.5 * (eta_max - eta_min) * (1 + cos(pi * T_cur / (T_i - 1)))`` with
+    ``eta_max = max_lr * m_mul ** i`` and ``eta_min = min_lr * m_mul ** i``.
+    """
+    from lrbook.plots import plot_sgdr
+    from lrbook.schedules import SGDR
+
+    def draw(min_lr: float, max_lr: float, cycle_length: int, t_mul: float, m_mul: float):
+        if min_lr >= max_lr:
+            print(f"min_lr={min_lr} must be below max_lr={max_lr}: move one of them.")
+            return
+        schedule = SGDR(min_lr, max_lr, cycle_length, t_mul=t_mul, m_mul=m_mul)
+        plot_sgdr(schedule, num_steps)
+        plt.show()
+
+    return widgets.interactive(
+        draw,
+        min_lr=_slider(min_lr, 0.0, 0.05, 0.001, "min_lr", readout_format=".3f"),
+        max_lr=_slider(max_lr, 0.01, 0.5, 0.01, "max_lr"),
+        cycle_length=_slider(cycle_length, 2, 150, 1, "cycle_length", kind=widgets.IntSlider),
+        t_mul=_slider(t_mul, 1.0, 3.0, 0.1, "t_mul"),
+        m_mul=_slider(m_mul, 0.1, 1.0, 0.05, "m_mul"),
+    )
+
+
+def step_decay_explorer(
+    initial_lr: float = 0.1,
+    drop: float = 0.5,
+    epochs_drop: int = 5,
+    num_epochs: int = 30,
+    steps_per_epoch: int = 63,
+):
+    """Sliders for the initial rate (log scale), the drop factor and the epochs between drops
+    of step decay, redrawing :func:`lrbook.plots.plot_step_decay` (with its matching exponential
+    decay) over ``num_epochs`` epochs:
+
+    ``lr = initial_lr * drop ** floor(step / (epochs_drop * steps_per_epoch))``.
+    """
+    from lrbook.plots import plot_step_decay
+
+    def draw(initial_lr: float, drop: float, epochs_drop: int, log_scale: bool):
+        plot_step_decay(
+            initial_lr, drop, epochs_drop, num_epochs, steps_per_epoch, log_scale=log_scale
+        )
+        plt.show()
+
+    return widgets.interactive(
+        draw,
+        initial_lr=_log_slider(initial_lr, 1e-3, 1.0, "initial rate", step=0.1),
+        drop=_slider(drop, 0.05, 1.0, 0.05, "drop"),
+        epochs_drop=_slider(epochs_drop, 1, num_epochs, 1, "epochs/drop", kind=widgets.IntSlider),
+        log_scale=widgets.Checkbox(value=False, description="log scale"),
+    )
+
+
+def clr_explorer(
+    base_lr: float = 0.001,
+    max_lr: float = 0.006,
+    step_size: int = 100,
+    mode: str = "triangular",
+    gamma: float = 0.997,
+    num_steps: int = 600,
+    steps_per_epoch: int | None = None,
+):
+    """Sliders for the bounds (log scale), the half-cycle length, the mode and ``gamma`` of
+    ``lrbook.CyclicalLR``, redrawing :func:`lrbook.plots.plot_clr` over ``num_steps`` steps:
+
+    ``lr = base_lr + (max_lr - base_lr) * max(0, 1 - x) * scale`` with
+    ``x = abs(step / step_size - 2 * cycle + 1)``, ``cycle = floor(1 + step / (2 * step_size))``
+    and ``scale`` 1 (triangular), ``1 / 2 ** (cycle - 1)`` (triangular2) or ``gamma ** step``
+    (exp_range; ``gamma`` is used by that mode only).
+    """
+    from lrbook.plots import plot_clr
+    from lrbook.schedules import CLR_MODES
+
+    def draw(base_lr: float, max_lr: float, step_size: int, mode: str, gamma: float):
+        if base_lr >= max_lr:
+            print(f"base_lr={base_lr:.3g} must be below max_lr={max_lr:.3g}: move one of them.")
+            return
+        plot_clr(base_lr, max_lr, step_size, num_steps, mode, gamma, steps_per_epoch)
+        plt.show()
+
+    return widgets.interactive(
+        draw,
+        base_lr=_log_slider(base_lr, 1e-5, 1.0, "base_lr"),
+        max_lr=_log_slider(max_lr, 1e-5, 1.0, "max_lr"),
+        step_size=_slider(
+            step_size, 1, max(num_steps, step_size), 1, "step_size", kind=widgets.IntSlider
+        ),
+        mode=widgets.Dropdown(options=list(CLR_MODES), value=mode, description="mode"),
+        gamma=_slider(gamma, 0.99, 1.0, 0.0005, "gamma", readout_format=".4f"),
+    )
+
+
+def range_test_explorer(result, rerun=None, beta: float = 0.98, method: str = "steepest"):
+    """Sliders for the EMA's ``beta`` and the suggestion rule (and, with ``rerun``, the range)
+    of a learning-rate range test, redrawing :func:`lrbook.plots.plot_range_test`.
+
+    ``result`` is a recorded :class:`lrbook.finder.LRFinderResult`: changing ``beta`` (the EMA
+    ``s_t = beta * s_{t-1} + (1 - beta) * L_t``, bias-corrected) or the rule only re-reads its
+    losses, without training. ``rerun``, if given, is a function ``rerun(min_lr, max_lr)`` that
+    runs a new range test and returns its result; the range sliders then appear, and each new
+    range is swept once (results are kept by range). At the recorded range, ``result`` is used.
+    """
+    from lrbook.plots import plot_range_test
+    from lrbook.suggest import METHODS
+
+    results = {(result.min_lr, result.max_lr): result}
+
+    def recorded(min_lr: float, max_lr: float):
+        for (low, high), known in results.items():
+            if math.isclose(low, min_lr, rel_tol=1e-6) and math.isclose(high, max_lr, rel_tol=1e-6):
+                return known
+        results[(min_lr, max_lr)] = rerun(min_lr, max_lr)
+        return results[(min_lr, max_lr)]
+
+    def draw(beta: float, method: str, min_lr: float, max_lr: float):
+        if min_lr >= max_lr:
+            print(f"min_lr={min_lr:.3g} must be below max_lr={max_lr:.3g}: move one of them.")
+            return
+        plot_range_test(recorded(min_lr, max_lr), beta=beta, method=method)
+        plt.show()
+
+    controls = {
+        "beta": _slider(beta, 0.0, 0.995, 0.005, "beta", readout_format=".3f"),
+        "method": widgets.Dropdown(options=list(METHODS), value=method, description="rule"),
+    }
+    if rerun is None:
+        controls["min_lr"] = widgets.fixed(result.min_lr)
+        controls["max_lr"] = widgets.fixed(result.max_lr)
+    else:
+        low, high = result.min_lr, result.max_lr
+        coarse = {"step": 0.25, "readout_format": ".1e"}
+        controls["min_lr"] = _log_slider(low, min(low, 1e-7), max(low, 1e-1), "min_lr", **coarse)
+        controls["max_lr"] = _log_slider(high, min(high, 1e-1), max(high, 1e2), "max_lr", **coarse)
+    return widgets.interactive(draw, **controls)

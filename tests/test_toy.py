@@ -1,14 +1,10 @@
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from lrbook.plots import plot_descent_1d, plot_descent_2d, plot_schedule  # noqa: E402
-from lrbook.toy import Bowl, gradient_descent  # noqa: E402
-from lrbook.widgets import descent_explorer  # noqa: E402
+from lrbook.plots import plot_descent_1d, plot_descent_2d, plot_schedule
+from lrbook.toy import Bowl, gradient_descent
+from lrbook.widgets import descent_explorer
 
 
 @pytest.mark.parametrize("lr", [0.1, 0.9, 1.5, 2.5])

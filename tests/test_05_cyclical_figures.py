@@ -1,0 +1,211 @@
+"""Tests of what the chapter "Cyclical learning rates" added to lrbook: its figure helpers, its
+explorer and the BlockLosses callback."""
+
+import ipywidgets as widgets
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from lrbook import CyclicalLR
+from lrbook.callbacks import BlockLosses
+from lrbook.plots import (
+    STRIP_FIGSIZE,
+    plot_clr,
+    plot_clr_stage,
+    plot_seed_runs,
+)
+from lrbook.widgets import clr_explorer
+
+# --- plot_clr_stage ---------------------------------------------------------------------------
+
+
+def test_plot_clr_stage_draws_the_stage_its_bounds_and_the_cycle_starts():
+    iterations = np.arange(601)
+    values = iterations / 100
+    ax = plot_clr_stage(iterations, values, (0, 6), "half_cycles", 100, title="n / s")
+    assert tuple(ax.figure.get_size_inches()) == STRIP_FIGSIZE
+    horizontal = [line for line in ax.lines if line.get_linestyle() == "--"]
+    vertical = [line for line in ax.lines if line.get_linestyle() == ":"]
+    (curve,) = [line for line in ax.lines if line.get_linestyle() == "-"]
+    np.testing.assert_array_equal(curve.get_xdata(), iterations)
+    np.testing.assert_array_equal(curve.get_ydata(), values)
+    assert curve.get_marker() in ("", "None", None)
+    assert sorted(line.get_ydata()[0] for line in horizontal) == [0, 6]
+    assert [line.get_xdata()[0] for line in vertical] == [200, 400, 600]
+    np.testing.assert_array_equal(ax.get_xticks(), np.arange(0, 601, 100))
+    assert ax.get_ylabel() == "half_cycles" and ax.get_xlabel() == "iterations"
+    assert ax.get_title() == "n / s"
+
+
+def test_plot_clr_stage_draws_on_given_axes_and_marks_no_start_within_one_cycle():
+    _, ax = plt.subplots()
+    returned = plot_clr_stage(np.arange(150), np.zeros(150), (-1, 1), "y", 100, ax=ax)
+    assert returned is ax
+    assert not [line for line in ax.lines if line.get_linestyle() == ":"]
+
+
+# --- plot_clr ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["triangular", "triangular2", "exp_range"])
+def test_plot_clr_draws_the_schedule_between_its_bounds(mode):
+    ax = plot_clr(0.01, 0.1, step_size=20, num_steps=120, mode=mode, gamma=0.99)
+    curve = ax.lines[-1]
+    expected = np.asarray(CyclicalLR(0.01, 0.1, 20, mode=mode, gamma=0.99)(np.arange(120)))
+    np.testing.assert_allclose(curve.get_ydata(), expected)
+    bounds = [line.get_ydata()[0] for line in ax.lines[:-1]]
+    assert bounds == [0.1, 0.01]
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels[:2] == ["max_lr = 0.1", "base_lr = 0.01"]
+    assert labels[2].startswith(f"{mode}, step_size 20")
+    assert ("gamma 0.99" in labels[2]) == (mode == "exp_range")
+
+
+def test_plot_clr_adds_an_epoch_axis_only_when_asked():
+    plain = plot_clr(0.01, 0.1, 20, 120)
+    assert not plain.child_axes
+    with_epochs = plot_clr(0.01, 0.1, 20, 120, steps_per_epoch=10)
+    (top,) = with_epochs.child_axes
+    assert top.get_xlabel() == "epoch"
+
+
+# --- plot_seed_runs ---------------------------------------------------------------------------
+
+
+def test_plot_seed_runs_draws_each_seed_and_the_mean_per_epoch():
+    runs = {
+        "a": [{"acc": [0.1, 0.5, 0.7]}, {"acc": [0.3, 0.5, 0.9]}],
+        "b": [{"acc": [0.2, 0.2, 0.2]}],
+    }
+    ax = plot_seed_runs(runs, "acc", ylabel="accuracy")
+    assert len(ax.lines) == 2 + 1 + 1 + 1  # seeds and mean of a, seed and mean of b
+    mean_a = ax.lines[2]
+    np.testing.assert_array_equal(mean_a.get_xdata(), [1, 2, 3])
+    np.testing.assert_allclose(mean_a.get_ydata(), [0.2, 0.5, 0.8])
+    assert mean_a.get_marker() == "o"
+    assert ax.lines[0].get_color() == mean_a.get_color() != ax.lines[-1].get_color()
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == ["a (mean of 2 seeds)", "b (mean of 1 seeds)"]
+    assert ax.get_ylabel() == "accuracy" and ax.get_xlabel() == "epoch"
+
+
+def test_plot_seed_runs_takes_its_x_values_from_the_histories():
+    runs = {"a": [{"t": [0.5, 1.0], "loss": [2.0, 1.0]}, {"t": [0.5, 1.0], "loss": [4.0, 3.0]}]}
+    ax = plot_seed_runs(runs, "loss", x="t")
+    mean = ax.lines[-1]
+    np.testing.assert_array_equal(mean.get_xdata(), [0.5, 1.0])
+    np.testing.assert_allclose(mean.get_ydata(), [3.0, 2.0])
+    assert mean.get_marker() in ("", "None", None)
+    assert ax.get_ylabel() == "loss"
+
+
+# --- clr_explorer -----------------------------------------------------------------------------
+
+
+def test_clr_explorer_has_its_controls_at_their_defaults_and_draws():
+    explorer = clr_explorer(
+        base_lr=0.02, max_lr=0.2, step_size=50, mode="exp_range", gamma=0.995, num_steps=300
+    )
+    controls = {child.description: child for child in explorer.children[:-1]}
+    values = {name: control.value for name, control in controls.items()}
+    assert values == {
+        "base_lr": 0.02,
+        "max_lr": 0.2,
+        "step_size": 50,
+        "mode": "exp_range",
+        "gamma": 0.995,
+    }
+    assert isinstance(controls["base_lr"], widgets.FloatLogSlider)
+    assert isinstance(controls["step_size"], widgets.IntSlider)
+    assert list(controls["mode"].options) == ["triangular", "triangular2", "exp_range"]
+    plt.close("all")
+    explorer.update()
+    (figure,) = [plt.figure(number) for number in plt.get_fignums()]
+    curve = figure.axes[0].lines[-1]
+    expected = CyclicalLR(0.02, 0.2, 50, mode="exp_range", gamma=0.995)(np.arange(300))
+    np.testing.assert_allclose(curve.get_ydata(), np.asarray(expected))
+
+
+def test_clr_explorer_explains_bounds_in_the_wrong_order(capsys):
+    explorer = clr_explorer(base_lr=0.1, max_lr=0.1)
+    plt.close("all")
+    explorer.update()
+    assert "must be below" in capsys.readouterr().out
+    assert not plt.get_fignums()
+
+
+# --- BlockLosses ------------------------------------------------------------------------------
+
+
+def feed(callback, batch_losses, batch_sizes, every):
+    """Call ``callback`` as ``fit`` would for one epoch, every ``every`` batches."""
+    callback.on_train_begin()
+    callback.on_epoch_begin(0)
+    total = seen = 0.0
+    for batch, (loss, size) in enumerate(zip(batch_losses, batch_sizes, strict=True)):
+        total += loss * size
+        seen += size
+        if (batch + 1) % every == 0 or batch == len(batch_losses) - 1:
+            callback.on_train_batch_end(batch, {"loss": total / seen})
+
+
+def test_block_losses_recovers_each_batch_from_the_running_means():
+    losses = [2.0, 1.0, 4.0, 3.0, 0.5]
+    callback = BlockLosses(batch_size=4, num_samples=18)  # the last batch holds 2 samples
+    feed(callback, losses, [4, 4, 4, 4, 2], every=1)
+    np.testing.assert_allclose(callback.losses, losses)
+    np.testing.assert_allclose(callback.epochs, [4 / 18, 8 / 18, 12 / 18, 16 / 18, 1.0])
+
+
+def test_block_losses_averages_the_batches_of_a_block_by_their_size():
+    callback = BlockLosses(batch_size=4, num_samples=18)
+    feed(callback, [2.0, 1.0, 4.0, 3.0, 0.5], [4, 4, 4, 4, 2], every=2)
+    np.testing.assert_allclose(callback.losses, [1.5, 3.5, 0.5])
+    np.testing.assert_allclose(callback.epochs, [8 / 18, 16 / 18, 1.0])
+
+
+def test_block_losses_rejects_bad_sizes():
+    with pytest.raises(ValueError, match="batch_size"):
+        BlockLosses(batch_size=0, num_samples=10)
+    with pytest.raises(ValueError, match="num_samples"):
+        BlockLosses(batch_size=4, num_samples=2.5)
+
+
+def tiny_model(learning_rate, steps_per_execution):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(
+        keras.optimizers.SGD(learning_rate),
+        "sparse_categorical_crossentropy",
+        steps_per_execution=steps_per_execution,
+    )
+    return model
+
+
+def test_block_losses_in_fit_are_the_losses_of_the_batches():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(22, 3)).astype("float32")
+    y = rng.integers(0, 2, size=22)
+    model = tiny_model(learning_rate=0.0, steps_per_execution=1)  # weights never change
+    callback = BlockLosses(batch_size=5, num_samples=22)
+    model.fit(x, y, batch_size=5, epochs=2, shuffle=False, callbacks=[callback], verbose=0)
+    per_sample = keras.losses.sparse_categorical_crossentropy(y, model.predict(x, verbose=0))
+    batches = [np.mean(np.asarray(per_sample)[i : i + 5]) for i in range(0, 22, 5)]
+    np.testing.assert_allclose(callback.losses, batches * 2, rtol=1e-5)
+    within_epoch = np.array([5, 10, 15, 20, 22]) / 22
+    np.testing.assert_allclose(callback.epochs, [*within_epoch, *(1 + within_epoch)])
+
+
+def test_block_losses_with_steps_per_execution_average_to_the_epoch_loss():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(40, 3)).astype("float32")
+    y = rng.integers(0, 2, size=40)
+    model = tiny_model(learning_rate=0.5, steps_per_execution=3)
+    callback = BlockLosses(batch_size=4, num_samples=40)
+    history = model.fit(x, y, batch_size=4, epochs=2, callbacks=[callback], verbose=0)
+    assert len(callback.losses) == 2 * 4  # ten batches an epoch, in blocks of 3, 3, 3, 1
+    sizes = np.array([12, 12, 12, 4] * 2)
+    for epoch in range(2):
+        block = slice(4 * epoch, 4 * epoch + 4)
+        mean = np.sum(np.array(callback.losses[block]) * sizes[block]) / 40
+        np.testing.assert_allclose(mean, history.history["loss"][epoch], rtol=1e-5)
