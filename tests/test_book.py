@@ -115,3 +115,10 @@ def test_visible_code_fits_the_page(source):
         if cell.cell_type == "code" and "remove-cell" not in cell.metadata.get("tags", []):
             for line in cell.source.splitlines():
                 assert len(line) <= 76, f"{source.name}: code line over 76 characters: {line}"
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=CHAPTER_IDS)
+def test_headings_are_not_numbered_by_hand(source):
+    """Jupyter Book numbers sections itself; a hand-written "1. " would print as "2.3.1. 1. "."""
+    numbered = re.findall(r"^#+ \d+\.\s.*$", source.read_text(), re.M)
+    assert not numbered, f"{source.name}: headings numbered by hand: {numbered}"
