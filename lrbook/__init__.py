@@ -2,7 +2,7 @@
 
 The public API: ``lr_find`` / ``LRFinder`` (the range test), the schedules ``StepDecay``,
 ``CyclicalLR``, ``SGDR`` and ``OneCycle`` (pure functions of the optimizer step that run inside
-the compiled train step and save with the model), and ``SnapshotEnsemble``.
+the compiled train step and save with the model).
 """
 
 from lrbook import data, models
