@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 import textwrap
 import warnings
 from typing import Any
@@ -58,6 +57,7 @@ from keras import ops
 from matplotlib.axes import Axes
 
 from lrbook import suggest
+from lrbook.checks import check_above, check_choice, check_int, check_real
 from lrbook.plots import new_axes
 
 MODES = ("exponential", "linear")
@@ -68,12 +68,7 @@ MODES = ("exponential", "linear")
 # --------------------------------------------------------------------------------------------
 
 
-def _is_real(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _is_integer(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+OWNER = "range test"
 
 
 def check_sweep_args(
@@ -86,26 +81,16 @@ def check_sweep_args(
 ) -> None:
     """Raise ``ValueError`` naming the first argument of the sweep that is out of range."""
     _check_rates(min_lr, max_lr, num_steps, mode)
-    if not (_is_real(beta) and 0 <= beta < 1):
-        raise ValueError(f"beta must be a number in [0, 1), got {beta!r}")
-    if not (_is_real(diverge_threshold) and diverge_threshold > 1):
-        raise ValueError(
-            f"diverge_threshold must be a number > 1 (inf never stops), got {diverge_threshold!r}"
-        )
+    check_real(OWNER, "beta", beta, ge=0, lt=1)
+    check_real(OWNER, "diverge_threshold", diverge_threshold, finite=False, gt=1)
 
 
 def _check_rates(min_lr: float, max_lr: float, num_steps: int, mode: str) -> None:
-    for name, rate in (("min_lr", min_lr), ("max_lr", max_lr)):
-        if not (_is_real(rate) and math.isfinite(rate) and rate > 0):
-            raise ValueError(f"{name} must be a finite number > 0, got {rate!r}")
-    if not min_lr < max_lr:
-        raise ValueError(
-            f"min_lr must be smaller than max_lr, got min_lr={min_lr!r} and max_lr={max_lr!r}"
-        )
-    if not (_is_integer(num_steps) and num_steps >= 2):
-        raise ValueError(f"num_steps must be an integer >= 2, got {num_steps!r}")
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    check_real(OWNER, "min_lr", min_lr, gt=0)
+    check_real(OWNER, "max_lr", max_lr, gt=0)
+    check_above(OWNER, "max_lr", max_lr, "min_lr", min_lr)
+    check_int(OWNER, "num_steps", num_steps, minimum=2)
+    check_choice(OWNER, "mode", mode, MODES)
 
 
 def _check_model(model) -> None:
@@ -624,8 +609,7 @@ def lr_find(
     ``ValueError`` before any training.
     """
     finder = LRFinder(min_lr, max_lr, num_steps, mode, beta, diverge_threshold, restore=True)
-    if not (_is_integer(batch_size) and batch_size >= 1):
-        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+    check_int("lr_find", "batch_size", batch_size, minimum=1)
     _check_model(model)
     inputs = _sweep_inputs(x, y, batch_size, num_steps)
     if not model.built:

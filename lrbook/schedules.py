@@ -22,8 +22,6 @@ from __future__ import annotations
 import inspect
 import itertools
 import math
-import numbers
-import operator
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -31,6 +29,8 @@ import keras
 import numpy as np
 from keras import ops
 from numpy.typing import ArrayLike
+
+from lrbook.checks import check_above, check_choice, check_int, check_real, require
 
 __all__ = ["SGDR", "CyclicalLR", "OneCycle", "StepDecay", "step_decay"]
 
@@ -66,49 +66,6 @@ def _cosine_anneal(eta_from: Tensor, eta_to: Tensor, progress: Tensor) -> Tensor
     """
     weight = 0.5 * (1.0 + ops.cos(math.pi * progress))
     return weight * eta_from + (1.0 - weight) * eta_to
-
-
-# --- validation -------------------------------------------------------------------------------
-
-
-def _require(owner: str, name: str, value: Any, ok: bool, allowed: str) -> None:
-    if not ok:
-        raise ValueError(f"{owner}: `{name}` must be {allowed}; got {name}={value!r}.")
-
-
-_BOUNDS = {
-    "gt": (">", operator.gt),
-    "ge": (">=", operator.ge),
-    "lt": ("<", operator.lt),
-    "le": ("<=", operator.le),
-}
-
-
-def _check_real(owner: str, name: str, value: Any, **bounds: float) -> float:
-    """``value`` as a float, if it is a finite real number within ``bounds`` (gt, ge, lt, le)."""
-    is_real = (
-        isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-    )
-    within = is_real and all(_BOUNDS[key][1](value, bound) for key, bound in bounds.items())
-    limits = " and ".join(f"{_BOUNDS[key][0]} {bound}" for key, bound in bounds.items())
-    _require(owner, name, value, within, f"a number {limits}")
-    return float(value)
-
-
-def _check_int(owner: str, name: str, value: Any, minimum: int) -> int:
-    """``value`` as an int, if it is an integer >= ``minimum``."""
-    is_int = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    _require(owner, name, value, is_int and value >= minimum, f"an integer >= {minimum}")
-    return int(value)
-
-
-def _check_choice(owner: str, name: str, value: Any, choices: tuple[str, ...]) -> str:
-    _require(owner, name, value, value in choices, f"one of {choices}")
-    return value
-
-
-def _check_above(owner: str, name: str, value: float, lower_name: str, lower: float) -> None:
-    _require(owner, name, value, value > lower, f"> {lower_name}={lower!r}")
 
 
 # --- step decay -------------------------------------------------------------------------------
@@ -150,9 +107,9 @@ class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
 
     def __init__(self, initial_lr: float, drop: float, step_size: int):
         super().__init__()
-        self.initial_lr = _check_real("StepDecay", "initial_lr", initial_lr, gt=0)
-        self.drop = _check_real("StepDecay", "drop", drop, gt=0, le=1)
-        self.step_size = _check_int("StepDecay", "step_size", step_size, minimum=1)
+        self.initial_lr = check_real("StepDecay", "initial_lr", initial_lr, gt=0)
+        self.drop = check_real("StepDecay", "drop", drop, gt=0, le=1)
+        self.step_size = check_int("StepDecay", "step_size", step_size, minimum=1)
 
     def __call__(self, step: ArrayLike) -> Tensor:
         drops = ops.floor_divide(_as_step(step), self.step_size)
@@ -178,7 +135,7 @@ def step_decay(initial_lr: float, drop: float, epochs_drop: int) -> Callable[...
     model.fit(x_train, y_train, epochs=30, callbacks=[callback])
     ```
     """
-    epochs_drop = _check_int("step_decay", "epochs_drop", epochs_drop, minimum=1)
+    epochs_drop = check_int("step_decay", "epochs_drop", epochs_drop, minimum=1)
     schedule = StepDecay(initial_lr, drop, step_size=epochs_drop)
 
     def rate(epoch: int, lr: float | None = None) -> float:
@@ -253,20 +210,20 @@ class CyclicalLR(keras.optimizers.schedules.LearningRateSchedule):
         scale_mode: str = "cycle",
     ):
         super().__init__()
-        self.base_lr = _check_real("CyclicalLR", "base_lr", base_lr, ge=0)
-        self.max_lr = _check_real("CyclicalLR", "max_lr", max_lr, gt=0)
-        _check_above("CyclicalLR", "max_lr", self.max_lr, "base_lr", self.base_lr)
-        self.step_size = _check_int("CyclicalLR", "step_size", step_size, minimum=1)
-        self.mode = _check_choice("CyclicalLR", "mode", mode, CLR_MODES)
-        self.gamma = _check_real("CyclicalLR", "gamma", gamma, gt=0, le=1)
-        _require(
+        self.base_lr = check_real("CyclicalLR", "base_lr", base_lr, ge=0)
+        self.max_lr = check_real("CyclicalLR", "max_lr", max_lr, gt=0)
+        check_above("CyclicalLR", "max_lr", self.max_lr, "base_lr", self.base_lr)
+        self.step_size = check_int("CyclicalLR", "step_size", step_size, minimum=1)
+        self.mode = check_choice("CyclicalLR", "mode", mode, CLR_MODES)
+        self.gamma = check_real("CyclicalLR", "gamma", gamma, gt=0, le=1)
+        require(
             "CyclicalLR",
             "scale_fn",
             scale_fn,
             scale_fn is None or callable(scale_fn),
             "None or a callable",
         )
-        _require(
+        require(
             "CyclicalLR",
             "mode",
             mode,
@@ -274,7 +231,7 @@ class CyclicalLR(keras.optimizers.schedules.LearningRateSchedule):
             "left at 'triangular' when scale_fn is given (scale_fn replaces it)",
         )
         self.scale_fn = scale_fn
-        self.scale_mode = _check_choice("CyclicalLR", "scale_mode", scale_mode, SCALE_MODES)
+        self.scale_mode = check_choice("CyclicalLR", "scale_mode", scale_mode, SCALE_MODES)
 
     def __call__(self, step: ArrayLike) -> Tensor:
         n = _as_step(step)
@@ -404,18 +361,18 @@ class SGDR(keras.optimizers.schedules.LearningRateSchedule):
         warmup_steps: int = 0,
     ):
         super().__init__()
-        self.min_lr = _check_real("SGDR", "min_lr", min_lr, ge=0)
-        self.max_lr = _check_real("SGDR", "max_lr", max_lr, gt=0)
-        _check_above("SGDR", "max_lr", self.max_lr, "min_lr", self.min_lr)
-        self.cycle_length = _check_int("SGDR", "cycle_length", cycle_length, minimum=2)
-        self.t_mul = _check_real("SGDR", "t_mul", t_mul, ge=1)
-        self.m_mul = _check_real("SGDR", "m_mul", m_mul, gt=0)
-        self.warmup_steps = _check_int("SGDR", "warmup_steps", warmup_steps, minimum=0)
+        self.min_lr = check_real("SGDR", "min_lr", min_lr, ge=0)
+        self.max_lr = check_real("SGDR", "max_lr", max_lr, gt=0)
+        check_above("SGDR", "max_lr", self.max_lr, "min_lr", self.min_lr)
+        self.cycle_length = check_int("SGDR", "cycle_length", cycle_length, minimum=2)
+        self.t_mul = check_real("SGDR", "t_mul", t_mul, ge=1)
+        self.m_mul = check_real("SGDR", "m_mul", m_mul, gt=0)
+        self.warmup_steps = check_int("SGDR", "warmup_steps", warmup_steps, minimum=0)
         self._starts = None if self.t_mul == 1 else self._restart_table()
 
     def _restart_table(self) -> np.ndarray:
         starts = _cycle_starts(self.cycle_length, self.t_mul, SGDR_MAX_STEP, SGDR_MAX_CYCLES)
-        _require(
+        require(
             "SGDR",
             "t_mul",
             self.t_mul,
@@ -462,7 +419,7 @@ class SGDR(keras.optimizers.schedules.LearningRateSchedule):
         Training for ``num_steps`` steps, these are the steps whose update completes a cycle;
         ``optimizer.iterations == end + 1`` after them. Only whole cycles are listed.
         """
-        num_steps = _check_int("SGDR.cycle_ends", "num_steps", num_steps, minimum=0)
+        num_steps = check_int("SGDR.cycle_ends", "num_steps", num_steps, minimum=0)
         starts = _cycle_starts(self.cycle_length, self.t_mul, num_steps - self.warmup_steps)
         ends = self.warmup_steps + starts[1:] - 1
         return [int(end) for end in ends if end < num_steps]
@@ -551,13 +508,13 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
         final_div_factor: float = 1e4,
     ):
         super().__init__()
-        self.max_lr = _check_real("OneCycle", "max_lr", max_lr, gt=0)
-        self.total_steps = _check_int("OneCycle", "total_steps", total_steps, minimum=3)
-        self.pct_start = _check_real("OneCycle", "pct_start", pct_start, gt=0, lt=1)
-        self.div_factor = _check_real("OneCycle", "div_factor", div_factor, gt=1)
-        self.final_div_factor = _check_real("OneCycle", "final_div_factor", final_div_factor, ge=1)
+        self.max_lr = check_real("OneCycle", "max_lr", max_lr, gt=0)
+        self.total_steps = check_int("OneCycle", "total_steps", total_steps, minimum=3)
+        self.pct_start = check_real("OneCycle", "pct_start", pct_start, gt=0, lt=1)
+        self.div_factor = check_real("OneCycle", "div_factor", div_factor, gt=1)
+        self.final_div_factor = check_real("OneCycle", "final_div_factor", final_div_factor, ge=1)
         self.peak = math.floor(self.pct_start * (self.total_steps - 1) + 0.5)
-        _require(
+        require(
             "OneCycle",
             "pct_start",
             pct_start,

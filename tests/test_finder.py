@@ -540,7 +540,7 @@ def test_callback_refuses_an_unbuilt_model(mnist):
 
 
 def test_callback_refuses_bad_arguments():
-    with pytest.raises(ValueError, match="max_lr must be a finite number > 0, got -1"):
+    with pytest.raises(ValueError, match=r"`max_lr` must be a finite number > 0; got max_lr=-1\."):
         LRFinder(max_lr=-1)
 
 
