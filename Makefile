@@ -2,25 +2,44 @@
 #   make book   executes every chapter and writes the HTML book to _build/html/
 #   make test   runs the whole test suite (lint, unit tests, book checks, every chapter via nbval)
 # Both create .venv and install requirements.txt plus lrbook (editable) on first use.
+#
+# Other targets:
+#   make robust   every chapter under nbval, for every seed in ROBUST_SEEDS x oneDNN off and on
+#   make colab    every chapter in an environment with Colab's TensorFlow, Keras and ipywidgets
+#   make sync     rewrite each chapter's .ipynb from its .md
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-CHAPTERS := $(wildcard chapters/*.md)
+COLAB_VENV := .venv-colab
+COLAB_INSTALLED := $(COLAB_VENV)/.installed
 JOBS ?= 2
 
-# Quiet TensorFlow: no C++ start-up logs in the rendered pages; oneDNN off also makes CPU
-# results independent of the processor model.
+# Training results depend on the seed (LRBOOK_SEED, read by lrbook.make_deterministic) and on
+# the CPU kernels TensorFlow picks; oneDNN's kernels (TF_ENABLE_ONEDNN_OPTS=1, Colab's default)
+# round differently from TensorFlow's own. The book is built under one configuration and the
+# notebooks are tested under another, so every run of CI checks every claim under two seeds
+# and both kernel families; `make robust` checks a whole matrix.
+BOOK_SEED ?= 0
+BOOK_ONEDNN ?= 0
+TEST_SEED ?= 1
+TEST_ONEDNN ?= 1
+ROBUST_SEEDS ?= 0 1 2 3 4
+
+# Quiet TensorFlow: no C++ start-up logs in the rendered pages.
 export TF_CPP_MIN_LOG_LEVEL := 3
-export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
 
-.PHONY: book test lint unit notebooks sync clean
+NBVAL := -m pytest -n $(JOBS) --dist loadscope -p no:cacheprovider \
+	--nbval-lax --nbval-current-env --nbval-cell-timeout=600 chapters
+
+.PHONY: book test lint unit notebooks robust colab sync clean
 
 book: $(INSTALLED)
 	rm -rf _build
-	$(BIN)/jupyter-book build . --all -n -W --keep-going
+	LRBOOK_SEED=$(BOOK_SEED) TF_ENABLE_ONEDNN_OPTS=$(BOOK_ONEDNN) \
+		$(BIN)/jupyter-book build . --all -n -W --keep-going
 	$(BIN)/python tools/chapters.py check-build
 	@echo
 	@echo "The book is in _build/html/. Open _build/html/index.html in a browser."
@@ -35,8 +54,38 @@ unit: $(INSTALLED)
 	$(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider tests
 
 notebooks: $(INSTALLED)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope -p no:cacheprovider \
-		--nbval-lax --nbval-current-env --nbval-cell-timeout=600 chapters
+	LRBOOK_SEED=$(TEST_SEED) TF_ENABLE_ONEDNN_OPTS=$(TEST_ONEDNN) $(BIN)/python $(NBVAL)
+
+# Every chapter for every seed x oneDNN setting; the failures of all runs are listed at the end.
+# Every claim a chapter checks is logged to CLAIMS_LOG, and tabulated at the end.
+CLAIMS_LOG := $(CURDIR)/_build/claims.jsonl
+robust: $(INSTALLED)
+	@mkdir -p _build; rm -f $(CLAIMS_LOG); failed=""; \
+	for seed in $(ROBUST_SEEDS); do for onednn in 0 1; do \
+		echo "== LRBOOK_SEED=$$seed TF_ENABLE_ONEDNN_OPTS=$$onednn"; \
+		LRBOOK_SEED=$$seed TF_ENABLE_ONEDNN_OPTS=$$onednn LRBOOK_CLAIMS_LOG=$(CLAIMS_LOG) \
+			$(BIN)/python $(NBVAL) -q || failed="$$failed seed=$$seed,onednn=$$onednn"; \
+	done; done; \
+	$(BIN)/python tools/claims.py table $(CLAIMS_LOG) > _build/claims.md; \
+	echo "The claims checked, with the range measured for each: _build/claims.md"; \
+	if [ -n "$$failed" ]; then echo "make robust: failed under$$failed"; exit 1; fi; \
+	echo "make robust: every chapter passed under seeds $(ROBUST_SEEDS) x oneDNN off and on"
+
+# Colab's own versions (requirements-colab.txt), lrbook installed from this checkout the way the
+# chapters' first cell installs it from GitHub (dependencies resolved against what is there),
+# a check that this changed none of Colab's versions, then every chapter with oneDNN on, as in
+# Colab, and the seed a Colab reader gets (LRBOOK_SEED unset).
+colab: $(COLAB_INSTALLED)
+	$(COLAB_VENV)/bin/python -m pip install --quiet "lrbook @ file://$(CURDIR)"
+	$(COLAB_VENV)/bin/python tools/colab.py check-versions requirements-colab.txt
+	env -u LRBOOK_SEED TF_ENABLE_ONEDNN_OPTS=1 $(COLAB_VENV)/bin/python $(NBVAL)
+
+$(COLAB_INSTALLED): requirements-colab.txt
+	rm -rf $(COLAB_VENV)
+	$(PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(COLAB_VENV)/bin/python -m pip install --quiet -r requirements-colab.txt
+	touch $@
 
 # Re-write each chapter's output-free .ipynb from its .md source (the .md is what you edit).
 sync: $(INSTALLED)

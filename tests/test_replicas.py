@@ -1,0 +1,104 @@
+"""fit_replicas: K seeds trained side by side behave exactly like K separate runs."""
+
+import keras
+import numpy as np
+import pytest
+
+from lrbook import make_deterministic, models
+from lrbook.book.replicas import fit_replicas
+from lrbook.schedules import CyclicalLR
+
+
+def _data(n=96):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, 12)).astype("float32")
+    y = (x[:, :3].sum(axis=1) > 0).astype("int32") + 2 * (x[:, 3] > 0)
+    return x, y.astype("int32")
+
+
+def _mlp(seed):
+    return models.make_mlp(seed=seed, input_shape=(12,), num_classes=4, hidden=(16,))
+
+
+def _alone(seed, optimizer, x, y, **fit_kwargs):
+    make_deterministic(0)  # the same batch order as the stacked run
+    model = _mlp(seed)
+    model.compile(optimizer, "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, **fit_kwargs)
+    return model, history.history
+
+
+OPTIMIZERS = {
+    "sgd-momentum": lambda: keras.optimizers.SGD(0.1, momentum=0.9),
+    "adam": lambda: keras.optimizers.Adam(0.01),
+    "sgd-schedule": lambda: keras.optimizers.SGD(CyclicalLR(0.01, 0.2, step_size=3)),
+}
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_each_copy_trains_exactly_as_it_would_alone(name):
+    x, y = _data()
+    fit = dict(batch_size=16, epochs=3, validation_data=(x[:32], y[:32]), verbose=0)
+    make_deterministic(0)
+    replicas = fit_replicas(_mlp, [3, 5], OPTIMIZERS[name](), x, y, **fit)
+    for seed, model, history in zip([3, 5], replicas.models, replicas.histories, strict=True):
+        alone, alone_history = _alone(seed, OPTIMIZERS[name](), x, y, **fit)
+        for a, b in zip(model.get_weights(), alone.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert sorted(history) == sorted(alone_history)
+        for key in history:
+            np.testing.assert_array_equal(history[key], alone_history[key])
+
+
+def test_copies_start_from_their_own_seeds():
+    x, y = _data()
+    replicas = fit_replicas(_mlp, [0, 1], keras.optimizers.SGD(0.0), x, y, epochs=1, verbose=0)
+    for seed, model in zip([0, 1], replicas.models, strict=True):
+        for a, b in zip(model.get_weights(), _mlp(seed).get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)  # a zero rate leaves the initial weights
+    assert not np.array_equal(replicas.models[0].get_weights()[0], _mlp(1).get_weights()[0])
+
+
+def test_evaluate_and_predict_per_copy():
+    x, y = _data()
+    replicas = fit_replicas(
+        _mlp, [0, 1, 2], keras.optimizers.SGD(0.1), x, y, batch_size=32, epochs=2, verbose=0
+    )
+    scores = replicas.evaluate(x, y)
+    predictions = replicas.predict(x)
+    assert len(scores) == len(predictions) == 3
+    for model, score, prediction in zip(replicas.models, scores, predictions, strict=True):
+        own = model.predict(x, verbose=0)
+        np.testing.assert_allclose(prediction, own, rtol=1e-6)
+        accuracy = np.mean(own.argmax(axis=1) == y)
+        assert sorted(score) == ["accuracy", "loss"]
+        assert abs(score["accuracy"] - accuracy) < 1e-6
+        cross_entropy = -np.mean(np.log(own[np.arange(len(y)), y]))
+        assert abs(score["loss"] - cross_entropy) < 1e-4
+
+
+def test_callbacks_see_each_copy_loss():
+    x, y = _data()
+    seen = []
+    record = keras.callbacks.LambdaCallback(on_train_batch_end=lambda _, logs: seen.append(logs))
+    fit_replicas(
+        _mlp,
+        [0, 1],
+        keras.optimizers.SGD(0.1),
+        x,
+        y,
+        batch_size=32,
+        epochs=1,
+        verbose=0,
+        callbacks=[record],
+    )
+    assert {"loss", "replica_0_loss", "replica_1_loss"} <= set(seen[-1])
+    total = seen[-1]["replica_0_loss"] + seen[-1]["replica_1_loss"]
+    assert abs(seen[-1]["loss"] - total) < 1e-5
+
+
+@pytest.mark.parametrize("seeds", [[], [-1], [0.5]])
+def test_bad_seeds_are_refused(seeds):
+    x, y = _data()
+    with pytest.raises(ValueError, match="fit_replicas: `seeds`"):
+        fit_replicas(_mlp, seeds, keras.optimizers.SGD(0.1), x, y, verbose=0)
