@@ -31,6 +31,13 @@ class BlockLosses(keras.callbacks.Callback):
     The counting assumes what ``fit`` does with arrays: batches of ``batch_size`` samples,
     except a smaller last one, ``num_samples`` samples per epoch.
 
+    ``key`` names the running mean to read: ``"loss"``, or any other loss Keras tracks the
+    same way, such as one output's ``"<output>_loss"`` (with
+    :func:`lrbook.book.replicas.fit_replicas`, copy ``k``'s own loss is ``"replica_<k>_loss"``,
+    while ``"loss"`` is the sum over the copies). Keras weights every batch alike in an output's
+    own loss, a smaller last batch too, so for such keys the blocks are exact only when
+    ``batch_size`` divides ``num_samples``.
+
     Usage:
 
     ```python
@@ -44,13 +51,16 @@ class BlockLosses(keras.callbacks.Callback):
         losses: the mean training loss of each block.
     """
 
-    def __init__(self, batch_size: int, num_samples: int):
+    def __init__(self, batch_size: int, num_samples: int, key: str = "loss"):
         super().__init__()
         for name, value in (("batch_size", batch_size), ("num_samples", num_samples)):
             if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
                 raise ValueError(f"BlockLosses: `{name}` must be an integer >= 1; got {value!r}.")
+        if not isinstance(key, str):
+            raise ValueError(f"BlockLosses: `key` must be the name of a logged loss; got {key!r}.")
         self.batch_size = batch_size
         self.num_samples = num_samples
+        self.key = key
         self.epochs: list[float] = []
         self.losses: list[float] = []
         self._epoch = 0
@@ -65,7 +75,11 @@ class BlockLosses(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         seen = min((batch + 1) * self.batch_size, self.num_samples)
-        total = float(logs["loss"]) * seen
+        if self.key not in logs:
+            raise KeyError(
+                f"BlockLosses: `key` {self.key!r} is not logged; the logs hold {sorted(logs)}."
+            )
+        total = float(logs[self.key]) * seen
         self.losses.append((total - self._total) / (seen - self._seen))
         self.epochs.append(self._epoch + seen / self.num_samples)
         self._seen, self._total = seen, total

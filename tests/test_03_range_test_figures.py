@@ -140,6 +140,21 @@ def test_plot_range_test_comparison_skips_the_suggestion_it_cannot_read():
     assert ax.lines[1].get_label() == "flat"
 
 
+def test_plot_range_test_comparison_draws_several_seeds_of_one_set_up_in_one_colour():
+    seeds = [synthetic_result(seed=seed) for seed in (0, 1, 2)]
+    ax = plot_range_test_comparison({"seeds": seeds, "late": synthetic_result(centre=-1.5)})
+    assert len(ax.lines) == 3 * 3 + 3
+    for index, result in enumerate(seeds):
+        raw, smooth, pick = ax.lines[3 * index : 3 * index + 3]
+        np.testing.assert_array_equal(raw.get_ydata(), result.losses)
+        assert pick.get_xdata()[0] == result.suggestion()
+        assert raw.get_color() == smooth.get_color() == pick.get_color() == "C0"
+    picks = [result.suggestion() for result in seeds]
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels[0] == f"seeds (suggestions {min(picks):.2g} to {max(picks):.2g})"
+    assert len(labels) == 2 and labels[1].startswith("late (suggestion ")
+
+
 def test_range_test_explorer_rereads_the_recorded_sweep_without_training():
     result = synthetic_result()
     explorer = range_test_explorer(result, beta=0.9, method="minimum")

@@ -209,3 +209,46 @@ def test_block_losses_with_steps_per_execution_average_to_the_epoch_loss():
         block = slice(4 * epoch, 4 * epoch + 4)
         mean = np.sum(np.array(callback.losses[block]) * sizes[block]) / 40
         np.testing.assert_allclose(mean, history.history["loss"][epoch], rtol=1e-5)
+
+
+def test_block_losses_reads_the_loss_named_by_key():
+    callback = BlockLosses(batch_size=4, num_samples=8, key="replica_1_loss")
+    callback.on_train_begin()
+    callback.on_epoch_begin(0)
+    callback.on_train_batch_end(0, {"loss": 9.0, "replica_1_loss": 2.0})
+    callback.on_train_batch_end(1, {"loss": 9.0, "replica_1_loss": 1.5})
+    np.testing.assert_allclose(callback.losses, [2.0, 1.0])
+
+
+def test_block_losses_names_a_key_that_is_not_logged():
+    callback = BlockLosses(batch_size=4, num_samples=8, key="replica_3_loss")
+    callback.on_train_begin()
+    callback.on_epoch_begin(0)
+    with pytest.raises(KeyError, match="replica_3_loss.*'loss'"):
+        callback.on_train_batch_end(0, {"loss": 1.0})
+    with pytest.raises(ValueError, match="key"):
+        BlockLosses(batch_size=4, num_samples=8, key=1)
+
+
+def test_block_losses_of_each_replica_are_its_own_batch_losses():
+    from lrbook.book.replicas import fit_replicas
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(20, 3)).astype("float32")  # four whole batches: see the docstring
+    y = rng.integers(0, 2, size=20)
+
+    def make_model(seed):
+        init = keras.initializers.GlorotUniform(seed=seed)
+        dense = keras.layers.Dense(2, activation="softmax", kernel_initializer=init)
+        return keras.Sequential([keras.Input((3,)), dense])
+
+    callbacks = [BlockLosses(5, 20, key=f"replica_{k}_loss") for k in range(2)]
+    replicas = fit_replicas(
+        make_model, [0, 1], keras.optimizers.SGD(0.0), x, y,
+        batch_size=5, epochs=1, shuffle=False, callbacks=callbacks, verbose=0,
+    )  # fmt: skip
+    for callback, model in zip(callbacks, replicas.models, strict=True):
+        per_sample = keras.losses.sparse_categorical_crossentropy(y, model.predict(x, verbose=0))
+        batches = [np.mean(np.asarray(per_sample)[i : i + 5]) for i in range(0, 20, 5)]
+        np.testing.assert_allclose(callback.losses, batches, rtol=1e-5)
+    assert not np.allclose(callbacks[0].losses, callbacks[1].losses)

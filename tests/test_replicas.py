@@ -102,3 +102,52 @@ def test_bad_seeds_are_refused(seeds):
     x, y = _data()
     with pytest.raises(ValueError, match="fit_replicas: `seeds`"):
         fit_replicas(_mlp, seeds, keras.optimizers.SGD(0.1), x, y, verbose=0)
+
+
+@pytest.mark.parametrize("momentum, nesterov", [(0.0, False), (0.9, False), (0.9, True)])
+def test_rate_factors_train_each_copy_at_its_own_rate(momentum, nesterov):
+    x, y = _data()
+    rates = [0.02, 0.2]
+    fit = dict(batch_size=16, epochs=2, verbose=0)
+    make_deterministic(0)
+    replicas = fit_replicas(
+        _mlp,
+        [3, 3],
+        keras.optimizers.SGD(1.0, momentum=momentum, nesterov=nesterov),
+        x,
+        y,
+        rate_factors=rates,
+        **fit,
+    )
+    assert replicas.rate_factors == rates
+    for rate, model, history in zip(rates, replicas.models, replicas.histories, strict=True):
+        sgd = keras.optimizers.SGD(rate, momentum=momentum, nesterov=nesterov)
+        alone, alone_history = _alone(3, sgd, x, y, **fit)
+        for a, b in zip(model.get_weights(), alone.get_weights(), strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)  # equal up to rounding
+        np.testing.assert_allclose(history["loss"], alone_history["loss"], rtol=1e-4)
+    assert not np.allclose(replicas.models[0].get_weights()[0], replicas.models[1].get_weights()[0])
+
+
+@pytest.mark.parametrize(
+    "optimizer, factors, message",
+    [
+        (
+            lambda: keras.optimizers.Adam(0.01),
+            [1.0, 2.0],
+            "`optimizer` must be keras.optimizers.SGD",
+        ),
+        (lambda: keras.optimizers.SGD(0.1, weight_decay=0.01), [1.0, 2.0], "without weight decay"),
+        (lambda: keras.optimizers.SGD(0.1, clipnorm=1.0), [1.0, 2.0], "or clipping"),
+        (lambda: keras.optimizers.SGD(0.1), [1.0], "one factor per seed"),
+        (
+            lambda: keras.optimizers.SGD(0.1),
+            [1.0, 0.0],
+            "`rate_factors` must be a finite number > 0",
+        ),
+    ],
+)
+def test_bad_rate_factors_are_refused(optimizer, factors, message):
+    x, y = _data()
+    with pytest.raises(ValueError, match=message):
+        fit_replicas(_mlp, [0, 1], optimizer(), x, y, rate_factors=factors, verbose=0)

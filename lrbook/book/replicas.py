@@ -18,6 +18,17 @@ to them is the gradient of ``loss_k``: each copy gets exactly the update it woul
 from any optimizer that updates each weight from its own gradient (SGD with or without
 momentum, Adam, RMSprop; not ``global_clipnorm``, which couples them). Copy ``k`` therefore
 trains as ``make_model(seeds[k])`` would alone, on the same batches in the same order.
+
+With SGD the copies can even train at different rates in the same run. Weighting the losses,
+
+```python
+loss = c_1 * loss_1 + c_2 * loss_2 + ... + c_K * loss_K
+```
+
+multiplies copy ``k``'s gradient by ``c_k``, and SGD's step, ``v <- mu * v - lr * g`` then
+``w <- w + v``, is linear in the gradient: copy ``k`` moves exactly as it would at the rate
+``c_k * lr`` (up to float rounding). Adaptive optimizers such as Adam divide the scale out
+again, so they cannot do this.
 """
 
 from __future__ import annotations
@@ -28,7 +39,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from lrbook.checks import check_int, require
+from lrbook.checks import check_int, check_real, require
 
 
 @dataclass
@@ -37,6 +48,8 @@ class Replicas:
 
     Attributes:
         seeds: the seed of each copy.
+        rate_factors: each copy's learning rate as a multiple of the optimizer's (all 1 unless
+            given to :func:`fit_replicas`).
         models: the trained copies (they share their weights with ``stacked``).
         histories: one ``History.history``-like dict per copy, with the usual keys
             (``"loss"``, ``"accuracy"``, ``"val_loss"``, ``"val_accuracy"``, ...).
@@ -44,6 +57,7 @@ class Replicas:
     """
 
     seeds: list[int]
+    rate_factors: list[float]
     models: list[keras.Model]
     histories: list[dict[str, list[float]]]
     stacked: keras.Model
@@ -67,6 +81,7 @@ def fit_replicas(
     x,
     y,
     *,
+    rate_factors: Sequence[float] | None = None,
     loss: str | keras.losses.Loss = "sparse_categorical_crossentropy",
     metrics: Sequence[str] = ("accuracy",),
     validation_data: tuple | None = None,
@@ -77,7 +92,10 @@ def fit_replicas(
 
     ``optimizer`` is a fresh optimizer (with a number or a schedule as its rate); each copy gets
     its own slots in it (momentum, moments), and they all share its step counter, which is
-    what a schedule reads. ``x``, ``y`` and ``validation_data`` are NumPy arrays, as for
+    what a schedule reads. ``rate_factors`` (SGD only, one per seed) lets copy ``k`` train at
+    ``rate_factors[k]`` times the optimizer's rate, by weighting its loss (see the module's
+    docstring); a seed may then appear more than once, once per rate.
+    ``x``, ``y`` and ``validation_data`` are NumPy arrays, as for
     ``fit``; the other keyword arguments go to ``fit`` (``batch_size``, ``epochs``,
     ``callbacks``, ``verbose``, ...). Callbacks see the summed loss as ``logs["loss"]`` and
     each copy's own as ``logs["replica_<k>_loss"]``.
@@ -89,9 +107,18 @@ def fit_replicas(
                                 x_train, y_train, batch_size=32, epochs=4,
                                 validation_data=(x_test, y_test), verbose=0)
         [h["val_accuracy"][-1] for h in replicas.histories]
+
+    and three rates, each from the same three seeds, in one run::
+
+        rates = [0.01, 0.1, 1.0]
+        replicas = fit_replicas(lrbook.models.make_cnn, [0, 1, 2] * 3,
+                                keras.optimizers.SGD(1.0, momentum=0.9),
+                                x_train, y_train, rate_factors=np.repeat(rates, 3),
+                                batch_size=32, epochs=4, verbose=0)
     """
     seeds = [check_int("fit_replicas", "seeds", seed, minimum=0) for seed in seeds]
     require("fit_replicas", "seeds", seeds, len(seeds) >= 1, "a sequence of at least one seed")
+    factors = _rate_factors(rate_factors, len(seeds), optimizer)
     models = [make_model(seed) for seed in seeds]
     for index, model in enumerate(models):
         model.name = _name(index)  # each copy's logs are named after it
@@ -100,6 +127,7 @@ def fit_replicas(
     stacked.compile(
         optimizer=optimizer,
         loss=[loss] * len(models),
+        loss_weights=None if rate_factors is None else factors,
         metrics=[list(metrics)] * len(models),
         steps_per_execution=steps_per_execution,
     )
@@ -108,7 +136,34 @@ def fit_replicas(
         validation_data = (x_val, [y_val] * len(models))
     history = stacked.fit(x, [y] * len(models), validation_data=validation_data, **fit_kwargs)
     histories = [_own_logs(history.history, index) for index in range(len(models))]
-    return Replicas(seeds, models, histories, stacked)
+    return Replicas(seeds, factors, models, histories, stacked)
+
+
+def _rate_factors(rate_factors, count: int, optimizer) -> list[float]:
+    """The checked ``rate_factors``: one positive number per copy, with plain SGD only."""
+    if rate_factors is None:
+        return [1.0] * count
+    factors = [check_real("fit_replicas", "rate_factors", factor, gt=0) for factor in rate_factors]
+    require(
+        "fit_replicas",
+        "rate_factors",
+        rate_factors,
+        len(factors) == count,
+        f"one factor per seed ({count})",
+    )
+    couplings = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm")
+    plain_sgd = type(optimizer) is keras.optimizers.SGD and not any(
+        getattr(optimizer, name, None) for name in couplings
+    )
+    require(
+        "fit_replicas",
+        "optimizer",
+        optimizer,
+        plain_sgd,
+        "keras.optimizers.SGD without weight decay or clipping when rate_factors is given "
+        "(only there is a weighted loss the same as a scaled rate)",
+    )
+    return factors
 
 
 def _name(index: int) -> str:
