@@ -78,7 +78,9 @@ robust: $(INSTALLED)
 colab: $(COLAB_INSTALLED)
 	$(COLAB_VENV)/bin/python -m pip install --quiet "lrbook @ file://$(CURDIR)"
 	$(COLAB_VENV)/bin/python tools/colab.py check-versions requirements-colab.txt
-	env -u LRBOOK_SEED TF_ENABLE_ONEDNN_OPTS=1 $(COLAB_VENV)/bin/python $(NBVAL)
+	mkdir -p _build
+	env -u LRBOOK_SEED TF_ENABLE_ONEDNN_OPTS=1 PYDEVD_DISABLE_FILE_VALIDATION=1 \
+		LRBOOK_CLAIMS_LOG=$(CURDIR)/_build/claims-colab.jsonl $(COLAB_VENV)/bin/python $(NBVAL)
 
 $(COLAB_INSTALLED): requirements-colab.txt
 	rm -rf $(COLAB_VENV)
