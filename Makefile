@@ -50,8 +50,11 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The library's backend-independent tests run again on Keras' PyTorch backend.
+BACKEND_TESTS := tests/test_snapshots.py
 unit: $(INSTALLED)
 	$(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider tests
+	KERAS_BACKEND=torch $(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider $(BACKEND_TESTS)
 
 notebooks: $(INSTALLED)
 	LRBOOK_SEED=$(TEST_SEED) TF_ENABLE_ONEDNN_OPTS=$(TEST_ONEDNN) $(BIN)/python $(NBVAL)

@@ -2,13 +2,15 @@
 
 The public API: ``lr_find`` / ``LRFinder`` (the range test), the schedules ``StepDecay``,
 ``CyclicalLR``, ``SGDR`` and ``OneCycle`` (pure functions of the optimizer step that run inside
-the compiled train step and save with the model).
+the compiled train step and save with the model), and ``SnapshotEnsemble`` (a model kept at the
+end of every cycle, and their averaged prediction).
 """
 
 from lrbook import data, models
 from lrbook.determinism import make_deterministic
 from lrbook.finder import LRFinder, LRFinderResult, lr_find
 from lrbook.schedules import SGDR, CyclicalLR, OneCycle, StepDecay, step_decay
+from lrbook.snapshots import Snapshot, SnapshotEnsemble
 
 __version__ = "0.1.0"
 
@@ -18,6 +20,8 @@ __all__ = [
     "LRFinder",
     "LRFinderResult",
     "OneCycle",
+    "Snapshot",
+    "SnapshotEnsemble",
     "StepDecay",
     "data",
     "lr_find",

@@ -260,6 +260,15 @@ class CyclicalLR(keras.optimizers.schedules.LearningRateSchedule):
             "scale_mode": self.scale_mode,
         }
 
+    def cycle_ends(self, num_steps: int) -> list[int]:
+        """The steps, below ``num_steps``, at the bottom of a triangle: ``2 * step_size * k``.
+
+        The rate there is ``base_lr``, the lowest of the cycle; the update of that step
+        completes cycle ``k = 1, 2, ...`` (``optimizer.iterations == end + 1`` after it).
+        """
+        num_steps = check_int("CyclicalLR.cycle_ends", "num_steps", num_steps, minimum=0)
+        return list(range(2 * self.step_size, num_steps, 2 * self.step_size))
+
     @classmethod
     def from_config(cls, config: dict) -> CyclicalLR:
         config = dict(config)

@@ -1,0 +1,643 @@
+"""Snapshot ensembles (Huang et al., 2017): train once, keep a model at the end of every cycle.
+
+A cyclical schedule (``SGDR``, ``CyclicalLR``) brings the rate down to its minimum at the end
+of each cycle, where the network settles into a minimum of the loss; the next cycle raises the
+rate and moves it on to another. :class:`SnapshotEnsemble` copies the weights at each of those
+cycle ends, ``w_1, ..., w_M``, and predicts with the mean of their class probabilities,
+
+```python
+p(y | x) = (p(y | x; w_{M-m+1}) + ... + p(y | x; w_M)) / m      # the last m snapshots
+```
+
+so one training run gives M models for the cost of one.
+
+When it snapshots. With a schedule, at the steps ``schedule.cycle_ends(...)`` reports: the weights
+after the update of that step. It watches ``optimizer.iterations``, so a cycle end inside an
+epoch is caught, and with ``steps_per_execution=N`` (where Keras runs N steps before a callback
+sees them) the copy is made inside the compiled train step, on the step it belongs to. Without a
+schedule, every ``every`` epochs.
+
+Where snapshots live. In memory (NumPy copies), or in ``directory`` as Keras weight files
+(``step-0000001250.weights.h5``) listed in ``snapshots.json``. Each file is written under a
+temporary name and renamed, and the list is replaced the same way after it, so a crash leaves
+every earlier snapshot loadable. :meth:`SnapshotEnsemble.load` reads them back.
+
+The user's model is never changed: predictions run on a clone of it (``keras.models.clone_model``,
+so a subclassed model needs ``get_config``), and the train step is put back after ``fit``.
+The model must have a single output of class scores: probabilities (softmax, or sigmoid for one
+unit) or logits (detected, or stated with ``from_logits``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+from keras import ops
+
+from lrbook.checks import check_int, require
+from lrbook.finder import _rate_owner
+
+__all__ = ["Snapshot", "SnapshotEnsemble"]
+
+MANIFEST = "snapshots.json"
+FORMAT = "lrbook.SnapshotEnsemble/1"
+NO_MORE_ENDS = 2**62  # a step no training reaches
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One snapshot: the weights after the update of optimizer step ``step`` (counted from 0).
+
+    Attributes:
+        step: the step whose update the weights include (``optimizer.iterations == step + 1``).
+        epoch: the epoch (counted from 0, as Keras counts) in which that step ran.
+        rate: the learning rate that step used.
+        file: the weight file's name in the directory, or ``None`` when held in memory.
+    """
+
+    step: int
+    epoch: int
+    rate: float
+    file: str | None = None
+
+
+class SnapshotEnsemble(keras.callbacks.Callback):
+    """A callback that keeps the weights at the end of every cycle, and predicts with their mean.
+
+    ```python
+    schedule = lrbook.SGDR(min_lr=0.0, max_lr=0.05, cycle_length=10 * steps_per_epoch)
+    model.compile(optimizer=keras.optimizers.SGD(schedule, momentum=0.9), ...)
+    snapshots = lrbook.SnapshotEnsemble(schedule)
+    model.fit(x_train, y_train, epochs=50, callbacks=[snapshots])  # 5 cycles: 5 snapshots
+    snapshots.predict(x_test)            # mean class probabilities of the 5 snapshots
+    snapshots.evaluate(x_test, y_test)   # accuracy of the last m = 1..5 snapshots together
+    snapshots.to_model().save("ensemble.keras")
+    ```
+
+    Args:
+        schedule: the cyclical schedule the optimizer trains with (an object with
+            ``cycle_ends(num_steps)``, such as ``SGDR`` or ``CyclicalLR``); a snapshot is taken
+            after the last step of each cycle.
+        every: without a schedule, take a snapshot every ``every`` epochs (an integer >= 1).
+        directory: keep the snapshots as weight files here instead of in memory. A directory
+            that already holds snapshots of the same architecture is continued; those from
+            steps the training has not reached yet (a run restarted from an earlier point) are
+            replaced.
+        keep: keep at most this many snapshots (>= 1), dropping the oldest, also from disk.
+            ``None`` keeps all.
+        from_logits: whether the model outputs logits (softmax, or sigmoid for one output
+            unit, is then applied before averaging). ``None``: read it from the compiled loss
+            if that has a ``from_logits`` attribute, else from the outputs themselves (rows of
+            non-negative numbers summing to 1 are probabilities).
+    """
+
+    def __init__(
+        self,
+        schedule: Any = None,
+        every: int | None = None,
+        directory: str | os.PathLike | None = None,
+        keep: int | None = None,
+        from_logits: bool | None = None,
+    ):
+        super().__init__()
+        owner = "SnapshotEnsemble"
+        require(
+            owner,
+            "schedule",
+            schedule,
+            (schedule is None) != (every is None),
+            "given, or else `every` (one of the two, not both)",
+        )
+        if schedule is not None:
+            require(
+                owner,
+                "schedule",
+                schedule,
+                callable(getattr(schedule, "cycle_ends", None)),
+                "a schedule with cycles, one that has a `cycle_ends(num_steps)` method "
+                "(SGDR, CyclicalLR)",
+            )
+        self.schedule = schedule
+        self.every = None if every is None else check_int(owner, "every", every, minimum=1)
+        self.keep = None if keep is None else check_int(owner, "keep", keep, minimum=1)
+        require(
+            owner, "from_logits", from_logits, from_logits in (None, True, False), "None or a bool"
+        )
+        self.from_logits = from_logits
+        self.directory = None if directory is None else Path(directory)
+        self._records: list[Snapshot] = []
+        self._weights: list[list[np.ndarray] | None] = []
+        self._architecture: list | None = None
+        self._template: keras.Model | None = None
+        self._clone: keras.Model | None = None
+        self._capture: _InGraphCapture | None = None
+        self._capturing = False
+        self._ends = _CycleEnds(schedule) if schedule is not None else None
+        self._epoch = 0
+        if self.directory is not None:
+            self._read_directory()
+
+    # --- what was taken ---------------------------------------------------------------------
+
+    @property
+    def snapshots(self) -> list[Snapshot]:
+        """The snapshots held, oldest first."""
+        return list(self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    # --- training ---------------------------------------------------------------------------
+
+    def on_train_begin(self, logs=None):
+        model = self.model
+        owner = "SnapshotEnsemble"
+        require(
+            owner,
+            "model",
+            model.name,
+            len(model.outputs or [None]) == 1,
+            "a model with a single output (class scores)",
+        )
+        require(
+            owner,
+            "model",
+            model.name,
+            keras.backend.backend() != "jax",
+            "trained on the TensorFlow or PyTorch backend (during fit, JAX holds the weights "
+            "outside the model until the epoch ends)",
+        )
+        self._check_architecture(_architecture(model))
+        start = int(_rate_owner(model.optimizer).iterations.numpy())
+        steps_per_execution = int(getattr(model, "steps_per_execution", 1) or 1)
+        if self.schedule is not None:
+            self._check_schedule_is_used(model)
+            self._ends.start_at(start)
+            if steps_per_execution > 1:
+                self._ends.check_cycles_at_least(steps_per_execution)
+        # every check passed: nothing was changed before this line
+        self._architecture = _architecture(model)
+        self._template = model
+        if self.from_logits is None:
+            self.from_logits = _model_outputs_logits(model)
+        self._drop_from_step(start)
+        if self.schedule is not None and steps_per_execution > 1:
+            if self._capture is None or not self._capture.fits(model):
+                self._capture = _InGraphCapture(model)
+            self._capture.apply(self._ends.next_end())
+            self._capturing = True
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.schedule is None:
+            return
+        done = int(_rate_owner(self.model.optimizer).iterations.numpy())  # steps run so far
+        while self._ends.next_end() < done:
+            end = self._ends.pop()
+            if end + 1 == done:  # the block stopped right after the cycle end
+                weights = _values(self.model.weights)
+            else:  # the cycle ended inside the block: the train step copied it
+                weights = self._capture.read()
+            self._add(weights, end, float(self.schedule(end)))
+            if self._capturing:
+                self._capture.target(self._ends.next_end())
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.every is None or (epoch + 1) % self.every:
+            return
+        optimizer = _rate_owner(self.model.optimizer)
+        step = int(optimizer.iterations.numpy()) - 1
+        self._add(_values(self.model.weights), step, _rate_at(optimizer, step))
+
+    def on_train_end(self, logs=None):
+        if self._capturing:
+            self._capture.undo()
+            self._capturing = False
+
+    def _check_schedule_is_used(self, model: keras.Model) -> None:
+        used = _rate_owner(model.optimizer)._learning_rate
+        same = used is self.schedule or (
+            type(used) is type(self.schedule) and used.get_config() == self.schedule.get_config()
+        )
+        require(
+            "SnapshotEnsemble",
+            "schedule",
+            self.schedule,
+            same,
+            f"the schedule the optimizer trains with (model.optimizer uses {used!r})",
+        )
+
+    # --- storing ----------------------------------------------------------------------------
+
+    def _add(self, weights: list[np.ndarray], step: int, rate: float) -> None:
+        record = Snapshot(step=step, epoch=self._epoch, rate=rate)
+        if self.directory is None:
+            self._records.append(record)
+            self._weights.append(weights)
+        else:
+            record = Snapshot(step, self._epoch, rate, file=f"step-{step:010d}.weights.h5")
+            self._write_weights(weights, record.file)
+            self._records.append(record)
+            self._weights.append(None)
+            self._write_manifest()
+        if self.keep is not None and len(self._records) > self.keep:
+            self._drop(range(len(self._records) - self.keep))
+
+    def _drop_from_step(self, start: int) -> None:
+        """Forget snapshots of steps >= ``start``: training is about to take them again."""
+        self._drop([i for i, record in enumerate(self._records) if record.step >= start])
+
+    def _drop(self, indices) -> None:
+        indices = set(indices)
+        if not indices:
+            return
+        dropped = [self._records[i] for i in indices]
+        self._records = [r for i, r in enumerate(self._records) if i not in indices]
+        self._weights = [w for i, w in enumerate(self._weights) if i not in indices]
+        if self.directory is not None:
+            self._write_manifest()  # the list first: a crash now leaves at most a stray file
+            for record in dropped:
+                (self.directory / record.file).unlink(missing_ok=True)
+
+    def _write_weights(self, weights: list[np.ndarray], name: str) -> None:
+        clone = self._clone_with(weights)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        temporary = self.directory / f".{name}.partial.weights.h5"
+        clone.save_weights(temporary)
+        os.replace(temporary, self.directory / name)
+
+    def _write_manifest(self) -> None:
+        manifest = {
+            "format": FORMAT,
+            "architecture": self._architecture,
+            "from_logits": self.from_logits,
+            "snapshots": [asdict(record) for record in self._records],
+        }
+        temporary = self.directory / f".{MANIFEST}.partial"
+        with open(temporary, "w") as file:
+            json.dump(manifest, file, indent=1)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, self.directory / MANIFEST)
+
+    def _read_directory(self) -> None:
+        path = self.directory / MANIFEST
+        if not path.exists():
+            return
+        with open(path) as file:
+            manifest = json.load(file)
+        require(
+            "SnapshotEnsemble",
+            "directory",
+            str(self.directory),
+            manifest.get("format") == FORMAT,
+            f"a directory of SnapshotEnsemble snapshots ({MANIFEST} has another format)",
+        )
+        self._architecture = manifest["architecture"]
+        if self.from_logits is None:
+            self.from_logits = manifest["from_logits"]
+        self._records = [Snapshot(**record) for record in manifest["snapshots"]]
+        self._weights = [None] * len(self._records)
+
+    def _check_architecture(self, architecture: list) -> None:
+        """Refuse a model whose weights differ in shape or dtype from the snapshots held."""
+        if self._architecture is None:
+            return
+        require(
+            "SnapshotEnsemble",
+            "directory" if self.directory is not None else "model",
+            str(self.directory) if self.directory is not None else "a model",
+            self._architecture == architecture,
+            "snapshots of this model's architecture (the weights' shapes and dtypes differ: "
+            f"{_describe(self._architecture)} held, {_describe(architecture)} in the model)",
+        )
+
+    # --- predicting -------------------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls,
+        directory: str | os.PathLike,
+        model: keras.Model,
+        from_logits: bool | None = None,
+    ) -> SnapshotEnsemble:
+        """The snapshots saved in ``directory``, ready to predict.
+
+        ``model`` is only a template for the architecture (it is cloned; its weights and
+        optimizer are left exactly as they were). Its weights must have the shapes and dtypes
+        of the saved ones.
+        """
+        path = Path(directory)
+        require(
+            "SnapshotEnsemble.load",
+            "directory",
+            str(directory),
+            (path / MANIFEST).exists(),
+            f"a directory that holds snapshots (it has no {MANIFEST})",
+        )
+        ensemble = cls(every=1, directory=path, from_logits=from_logits)
+        ensemble.every = None
+        ensemble._check_architecture(_architecture(model))
+        ensemble._template = model
+        return ensemble
+
+    def predict(self, x, last: int | None = None, batch_size: int | None = None) -> np.ndarray:
+        """The mean of the class probabilities of the last ``last`` snapshots (all by default)."""
+        probabilities = self._probabilities(x, self._chosen(last), batch_size)
+        return np.mean(probabilities, axis=0).astype("float32")
+
+    def evaluate(self, x, y, batch_size: int | None = None) -> np.ndarray:
+        """Accuracy of the ensemble of the last ``m`` snapshots, for ``m = 1, ..., M``.
+
+        Element ``m - 1`` scores the mean probabilities of snapshots ``M - m + 1 .. M``.
+        ``y`` holds class indices, or one-hot rows.
+        """
+        probabilities = self._probabilities(x, self._chosen(None), batch_size)
+        labels = _labels(np.asarray(y), probabilities.shape[-1])
+        newest_first = probabilities[::-1]
+        means = np.cumsum(newest_first, axis=0) / np.arange(1, len(newest_first) + 1)[:, None, None]
+        return np.array([np.mean(_classes(mean) == labels) for mean in means])
+
+    def to_model(self, last: int | None = None) -> keras.Model:
+        """One Keras model that averages the class probabilities of the last ``last`` snapshots.
+
+        It holds a copy of the network per snapshot; save it as one ``.keras`` file. The
+        template must be a functional or Sequential model (one with ``inputs``).
+        """
+        chosen = self._chosen(last)
+        template = self._template
+        require(
+            "SnapshotEnsemble.to_model",
+            "model",
+            getattr(template, "name", None),
+            bool(getattr(template, "inputs", None)),
+            "a functional or Sequential model (one with `inputs`)",
+        )
+        from_logits = self._decide_logits(None)
+        inputs = [keras.Input(shape=t.shape[1:], dtype=t.dtype) for t in template.inputs]
+        outputs = []
+        for index in chosen:
+            member = keras.models.clone_model(template)
+            member.name = f"snapshot_{index}"
+            member.set_weights(self.get_weights(index))
+            output = member(inputs if len(inputs) > 1 else inputs[0])
+            if from_logits:
+                output = keras.layers.Activation(_squash(output.shape[-1]))(output)
+            outputs.append(output)
+        mean = outputs[0] if len(outputs) == 1 else keras.layers.Average()(outputs)
+        return keras.Model(inputs, mean, name="snapshot_ensemble")
+
+    def _chosen(self, last: int | None) -> list[int]:
+        count = len(self._records)
+        require(
+            "SnapshotEnsemble",
+            "snapshots",
+            count,
+            count > 0,
+            "taken before predicting (train with the callback, or load a directory)",
+        )
+        if last is None:
+            return list(range(count))
+        last = check_int("SnapshotEnsemble", "last", last, minimum=1)
+        require(
+            "SnapshotEnsemble", "last", last, last <= count, f"at most {count}, the snapshots held"
+        )
+        return list(range(count - last, count))
+
+    def _probabilities(self, x, chosen: Sequence[int], batch_size: int | None) -> np.ndarray:
+        """Class probabilities of each chosen snapshot: shape (snapshots, examples, classes)."""
+        clone = self._clone_with(None)
+        result = []
+        for index in chosen:
+            clone.set_weights(self.get_weights(index))
+            scores = np.asarray(clone.predict(x, batch_size=batch_size, verbose=0), "float64")
+            result.append(_to_probabilities(scores, self._decide_logits(scores)))
+        return np.stack(result)
+
+    def _decide_logits(self, scores: np.ndarray | None) -> bool:
+        """Whether the outputs are logits: as stated, else from the model, else from ``scores``."""
+        if self.from_logits is None:
+            self.from_logits = _model_outputs_logits(self._template)
+        if self.from_logits is None and scores is not None:
+            self.from_logits = not _look_like_probabilities(scores)
+        require(
+            "SnapshotEnsemble",
+            "from_logits",
+            self.from_logits,
+            self.from_logits is not None,
+            "given: the model does not show whether it outputs logits or probabilities",
+        )
+        return self.from_logits
+
+    def get_weights(self, index: int) -> list[np.ndarray]:
+        """The weights of snapshot ``index`` (0 is the oldest held), as ``model.get_weights()``
+        orders them: ``model.set_weights(snapshots.get_weights(-1))`` loads the last one."""
+        count = len(self._records)
+        require(
+            "SnapshotEnsemble.get_weights",
+            "index",
+            index,
+            isinstance(index, int) and -count <= index < count,
+            f"an index of one of the {count} snapshots held",
+        )
+        index %= count
+        weights = self._weights[index]
+        if weights is not None:
+            return weights
+        clone = self._clone_with(None)
+        clone.load_weights(self.directory / self._records[index].file)
+        return _values(clone.weights)
+
+    def _clone_with(self, weights: list[np.ndarray] | None) -> keras.Model:
+        """The private clone of the template that predicts and writes files."""
+        if self._clone is None:
+            self._clone = keras.models.clone_model(self._template)
+        if weights is not None:
+            self._clone.set_weights(weights)
+        return self._clone
+
+
+# --- where the cycles end ---------------------------------------------------------------------
+
+
+class _CycleEnds:
+    """The schedule's cycle ends from a start step on, asked for in growing stretches."""
+
+    def __init__(self, schedule: Any):
+        self.schedule = schedule
+        self.horizon = 0
+        self.ends: list[int] = []
+
+    def start_at(self, start: int) -> None:
+        self.horizon = max(2 * start, 1024)
+        self.ends = [end for end in self.schedule.cycle_ends(self.horizon) if end >= start]
+
+    def next_end(self) -> int:
+        while not self.ends:
+            if self.horizon > NO_MORE_ENDS:
+                self.ends = [NO_MORE_ENDS]
+                break
+            first = self.horizon
+            self.horizon *= 2
+            self.ends = [e for e in self.schedule.cycle_ends(self.horizon) if e >= first]
+        return self.ends[0]
+
+    def pop(self) -> int:
+        end = self.next_end()
+        self.ends.pop(0)
+        return end
+
+    def check_cycles_at_least(self, steps: int) -> None:
+        ends = self.schedule.cycle_ends(self.horizon + 64 * steps)
+        gaps = np.diff(ends)
+        require(
+            "SnapshotEnsemble",
+            "schedule",
+            self.schedule,
+            len(gaps) == 0 or int(gaps.min()) >= steps,
+            f"cycles of at least steps_per_execution={steps} steps (two cycle ends may not "
+            "fall in one execution)",
+        )
+
+
+# --- copying the weights inside the compiled train step ---------------------------------------
+
+
+class _InGraphCapture:
+    """A copy of the weights made by the train step itself, for ``steps_per_execution > 1``.
+
+    The model's ``train_step`` is wrapped: before step ``target`` runs, when the weights are
+    those after step ``target - 1``, they are copied into buffer variables. ``undo`` puts the
+    original ``train_step`` and train function back. The traced function is kept, so the next
+    ``fit`` of the same compiled model does not trace again.
+    """
+
+    def __init__(self, model: keras.Model):
+        self.model = model
+        self.iterations = _rate_owner(model.optimizer).iterations
+        self.sources = list(model.weights)
+        self.buffers = [
+            keras.Variable(ops.zeros(v.shape, v.dtype), trainable=False, name="lrbook_snapshot")
+            for v in self.sources
+        ]
+        self.target_step = keras.Variable(-1, dtype="int64", trainable=False, name="lrbook_target")
+        self.saved_train_function = model.train_function
+        self.traced = None
+
+    def fits(self, model: keras.Model) -> bool:
+        """Whether this capture still fits ``model`` (the same one, not compiled again)."""
+        return model is self.model and model.train_function is self.saved_train_function
+
+    def apply(self, cycle_end: int) -> None:
+        model = self.model
+        self.target(cycle_end)
+        self.had_own_train_step = "train_step" in vars(model)
+        self.saved_train_step = saved = model.train_step
+
+        def copy():
+            for buffer, source in zip(self.buffers, self.sources, strict=True):
+                buffer.assign(source.value)
+            return ops.ones((), "int32")
+
+        def capturing_train_step(data):
+            due = ops.equal(ops.cast(self.iterations.value, "int64"), self.target_step.value)
+            ops.cond(due, copy, lambda: ops.zeros((), "int32"))
+            return saved(data)
+
+        model.train_step = capturing_train_step
+        if self.traced is None:
+            model.make_train_function(force=True)
+            self.traced = model.train_function
+        model.train_function = self.traced
+
+    def target(self, cycle_end: int) -> None:
+        """Copy before the step after ``cycle_end``."""
+        self.target_step.assign(cycle_end + 1)
+
+    def read(self) -> list[np.ndarray]:
+        return _values(self.buffers)
+
+    def undo(self) -> None:
+        if self.had_own_train_step:
+            self.model.train_step = self.saved_train_step
+        else:
+            del self.model.train_step
+        self.model.train_function = self.saved_train_function
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _values(variables) -> list[np.ndarray]:
+    return [np.array(ops.convert_to_numpy(v.value), copy=True) for v in variables]
+
+
+def _architecture(model: keras.Model) -> list:
+    return [[list(v.shape), str(v.dtype)] for v in model.weights]
+
+
+def _describe(architecture: list) -> str:
+    return f"{len(architecture)} weights of shapes {[tuple(s) for s, _ in architecture]}"
+
+
+def _rate_at(optimizer, step: int) -> float:
+    rate = optimizer._learning_rate
+    if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
+        return float(ops.convert_to_numpy(rate(step)))
+    return float(ops.convert_to_numpy(optimizer.learning_rate))
+
+
+def _model_outputs_logits(model: keras.Model) -> bool | None:
+    """From the compiled loss (its ``from_logits``; a crossentropy named by a string takes
+    probabilities), else from the last layer's activation; ``None`` if neither tells."""
+    loss = getattr(model, "loss", None)
+    if isinstance(getattr(loss, "from_logits", None), bool):
+        return loss.from_logits
+    if isinstance(loss, str) and "crossentropy" in loss:
+        return False
+    activation = getattr(model.layers[-1], "activation", None) if model.layers else None
+    if activation in (keras.activations.softmax, keras.activations.sigmoid):
+        return False
+    if activation is keras.activations.linear:
+        return True
+    return None
+
+
+def _look_like_probabilities(scores: np.ndarray) -> bool:
+    if scores.shape[-1] == 1:
+        return bool(np.all((scores >= 0) & (scores <= 1)))
+    return bool(np.all(scores >= 0) and np.allclose(scores.sum(axis=-1), 1.0, atol=1e-3))
+
+
+def _squash(units: int) -> str:
+    return "sigmoid" if units == 1 else "softmax"
+
+
+def _to_probabilities(scores: np.ndarray, from_logits: bool) -> np.ndarray:
+    if not from_logits:
+        return scores
+    if scores.shape[-1] == 1:
+        return 1.0 / (1.0 + np.exp(-scores))
+    shifted = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def _classes(probabilities: np.ndarray) -> np.ndarray:
+    if probabilities.shape[-1] == 1:
+        return (probabilities[:, 0] > 0.5).astype(int)
+    return np.argmax(probabilities, axis=-1)
+
+
+def _labels(y: np.ndarray, classes: int) -> np.ndarray:
+    if y.ndim == 2 and y.shape[-1] == classes and classes > 1:
+        return np.argmax(y, axis=-1)
+    return y.reshape(-1).astype(int)
