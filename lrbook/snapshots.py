@@ -96,6 +96,9 @@ class SnapshotEnsemble(keras.callbacks.Callback):
             unit, is then applied before averaging). ``None``: read it from the compiled loss
             if that has a ``from_logits`` attribute, else from the outputs themselves (rows of
             non-negative numbers summing to 1 are probabilities).
+        submodel: keep the weights of this part of the model being trained instead of the
+            whole: a nested model, given by its layer name or as the object (for example one
+            network of several trained side by side as one model).
     """
 
     def __init__(
@@ -105,6 +108,7 @@ class SnapshotEnsemble(keras.callbacks.Callback):
         directory: str | os.PathLike | None = None,
         keep: int | None = None,
         from_logits: bool | None = None,
+        submodel: str | keras.Model | None = None,
     ):
         super().__init__()
         owner = "SnapshotEnsemble"
@@ -131,6 +135,14 @@ class SnapshotEnsemble(keras.callbacks.Callback):
             owner, "from_logits", from_logits, from_logits in (None, True, False), "None or a bool"
         )
         self.from_logits = from_logits
+        require(
+            owner,
+            "submodel",
+            submodel,
+            submodel is None or isinstance(submodel, (str, keras.Model)),
+            "None, a layer name or a keras.Model",
+        )
+        self.submodel = submodel
         self.directory = None if directory is None else Path(directory)
         self._records: list[Snapshot] = []
         self._weights: list[list[np.ndarray] | None] = []
@@ -158,12 +170,13 @@ class SnapshotEnsemble(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         model = self.model
+        network = self._network(model)
         owner = "SnapshotEnsemble"
         require(
             owner,
-            "model",
-            model.name,
-            len(model.outputs or [None]) == 1,
+            "submodel" if self.submodel is not None else "model",
+            network.name,
+            len(getattr(network, "outputs", None) or [None]) == 1,
             "a model with a single output (class scores)",
         )
         require(
@@ -174,7 +187,7 @@ class SnapshotEnsemble(keras.callbacks.Callback):
             "trained on the TensorFlow or PyTorch backend (during fit, JAX holds the weights "
             "outside the model until the epoch ends)",
         )
-        self._check_architecture(_architecture(model))
+        self._check_architecture(_architecture(network))
         start = int(_rate_owner(model.optimizer).iterations.numpy())
         steps_per_execution = int(getattr(model, "steps_per_execution", 1) or 1)
         if self.schedule is not None:
@@ -183,16 +196,32 @@ class SnapshotEnsemble(keras.callbacks.Callback):
             if steps_per_execution > 1:
                 self._ends.check_cycles_at_least(steps_per_execution)
         # every check passed: nothing was changed before this line
-        self._architecture = _architecture(model)
-        self._template = model
+        self._architecture = _architecture(network)
+        self._template = network
         if self.from_logits is None:
-            self.from_logits = _model_outputs_logits(model)
+            self.from_logits = _model_outputs_logits(network)
         self._drop_from_step(start)
         if self.schedule is not None and steps_per_execution > 1:
-            if self._capture is None or not self._capture.fits(model):
-                self._capture = _InGraphCapture(model)
+            if self._capture is None or not self._capture.fits(model, network):
+                self._capture = _InGraphCapture(model, network)
             self._capture.apply(self._ends.next_end())
             self._capturing = True
+
+    def _network(self, model: keras.Model) -> keras.Model:
+        """The network whose weights are kept: the model trained, or the submodel named."""
+        if self.submodel is None:
+            return model
+        if not isinstance(self.submodel, str):
+            return self.submodel
+        names = [layer.name for layer in model.layers]
+        require(
+            "SnapshotEnsemble",
+            "submodel",
+            self.submodel,
+            self.submodel in names,
+            f"the name of a layer of model {model.name!r} (one of {names})",
+        )
+        return model.get_layer(self.submodel)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -204,7 +233,7 @@ class SnapshotEnsemble(keras.callbacks.Callback):
         while self._ends.next_end() < done:
             end = self._ends.pop()
             if end + 1 == done:  # the block stopped right after the cycle end
-                weights = _values(self.model.weights)
+                weights = _values(self._template.weights)
             else:  # the cycle ended inside the block: the train step copied it
                 weights = self._capture.read()
             self._add(weights, end, float(self.schedule(end)))
@@ -216,7 +245,7 @@ class SnapshotEnsemble(keras.callbacks.Callback):
             return
         optimizer = _rate_owner(self.model.optimizer)
         step = int(optimizer.iterations.numpy()) - 1
-        self._add(_values(self.model.weights), step, _rate_at(optimizer, step))
+        self._add(_values(self._template.weights), step, _rate_at(optimizer, step))
 
     def on_train_end(self, logs=None):
         if self._capturing:
@@ -521,10 +550,11 @@ class _InGraphCapture:
     ``fit`` of the same compiled model does not trace again.
     """
 
-    def __init__(self, model: keras.Model):
+    def __init__(self, model: keras.Model, network: keras.Model):
         self.model = model
+        self.network = network
         self.iterations = _rate_owner(model.optimizer).iterations
-        self.sources = list(model.weights)
+        self.sources = list(network.weights)
         self.buffers = [
             keras.Variable(ops.zeros(v.shape, v.dtype), trainable=False, name="lrbook_snapshot")
             for v in self.sources
@@ -533,9 +563,10 @@ class _InGraphCapture:
         self.saved_train_function = model.train_function
         self.traced = None
 
-    def fits(self, model: keras.Model) -> bool:
+    def fits(self, model: keras.Model, network: keras.Model) -> bool:
         """Whether this capture still fits ``model`` (the same one, not compiled again)."""
-        return model is self.model and model.train_function is self.saved_train_function
+        same = model is self.model and network is self.network
+        return same and model.train_function is self.saved_train_function
 
     def apply(self, cycle_end: int) -> None:
         model = self.model

@@ -159,6 +159,66 @@ def test_resumed_training_continues_the_snapshots(steps_per_execution, data):
     assert "train_step" not in vars(model)
 
 
+def train_two_networks(schedule, data, steps_per_execution, callbacks):
+    """Two networks trained side by side as one model; returns the second one."""
+    first, second = make_model(seed=1), make_model(seed=2)
+    second.name = "second"
+    inputs = keras.Input((FEATURES,))
+    both = keras.Model(inputs, [first(inputs), second(inputs)])
+    both.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=schedule, momentum=0.9),
+        loss=["sparse_categorical_crossentropy"] * 2,
+        steps_per_execution=steps_per_execution,
+    )
+    x, y = data
+    both.fit(
+        x, (y, y), batch_size=BATCH, epochs=4, shuffle=False, verbose=0, callbacks=callbacks(second)
+    )
+    return second
+
+
+@pytest.mark.parametrize("steps_per_execution", [1, *MULTI_STEP])
+@pytest.mark.parametrize("by_name", [True, False])
+def test_a_submodel_is_snapshotted_alone(steps_per_execution, by_name, data):
+    schedule = SGDR(min_lr=0.0, max_lr=0.1, cycle_length=7)
+    reference = []
+
+    class RecordSecond(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            reference.append(self.model.get_layer("second").get_weights())
+
+    train_two_networks(schedule, data, 1, lambda second: [RecordSecond()])
+    ensembles = []
+
+    def snapshot_second(second):
+        ensembles.append(SnapshotEnsemble(schedule, submodel="second" if by_name else second))
+        return ensembles
+
+    second = train_two_networks(schedule, data, steps_per_execution, snapshot_second)
+    ensemble = ensembles[0]
+    assert [s.step for s in ensemble.snapshots] == [6, 13]
+    for index, step in enumerate([6, 13]):
+        assert_weights_equal(held_weights(ensemble, index), reference[step])
+    alone = keras.models.clone_model(second)
+    alone.set_weights(ensemble.get_weights(-1))
+    np.testing.assert_allclose(
+        ensemble.predict(data[0], last=1), alone.predict(data[0], verbose=0), rtol=1e-6
+    )
+
+
+def test_an_unknown_submodel_is_refused(data):
+    schedule = SGDR(min_lr=0.0, max_lr=0.1, cycle_length=7)
+    model = compile_model(make_model(), schedule)
+    with pytest.raises(ValueError, match="`submodel` must be the name of a layer"):
+        model.fit(
+            *data,
+            batch_size=BATCH,
+            epochs=1,
+            verbose=0,
+            callbacks=[SnapshotEnsemble(schedule, submodel="nowhere")],
+        )
+
+
 def test_cycle_ends_of_cyclical_lr_are_its_minima():
     schedule = CyclicalLR(base_lr=0.01, max_lr=0.1, step_size=4)
     ends = schedule.cycle_ends(40)
