@@ -219,3 +219,32 @@ def range_test_explorer(result, rerun=None, beta: float = 0.98, method: str = "s
         controls["min_lr"] = _log_slider(low, min(low, 1e-7), max(low, 1e-1), "min_lr", **coarse)
         controls["max_lr"] = _log_slider(high, min(high, 1e-1), max(high, 1e2), "max_lr", **coarse)
     return widgets.interactive(draw, **controls)
+
+
+def snapshot_explorer(
+    table,
+    schedule,
+    num_steps: int,
+    cycles: int | None = None,
+    averaged: int = 1,
+    single=None,
+    steps_per_epoch: int | None = None,
+):
+    """Sliders for the number of cycles trained and the number of snapshots averaged,
+    redrawing :func:`lrbook.plots.plot_snapshot_explorer` from the precomputed ``table``
+    (:func:`lrbook.plots.ensemble_accuracies`; nothing is trained again)."""
+    from lrbook.plots import plot_snapshot_explorer
+
+    count = table.shape[0]
+
+    def draw(cycles: int, averaged: int):
+        plot_snapshot_explorer(
+            table, schedule, num_steps, cycles, averaged, single, steps_per_epoch
+        )
+        plt.show()
+
+    return widgets.interactive(
+        draw,
+        cycles=_slider(cycles or count, 1, count, 1, "cycles", kind=widgets.IntSlider),
+        averaged=_slider(averaged, 1, count, 1, "averaged", kind=widgets.IntSlider),
+    )
