@@ -269,15 +269,15 @@ class SnapshotEnsemble(keras.callbacks.Callback):
     # --- storing ----------------------------------------------------------------------------
 
     def _add(self, weights: list[np.ndarray], step: int, rate: float) -> None:
-        record = Snapshot(step=step, epoch=self._epoch, rate=rate)
-        if self.directory is None:
-            self._records.append(record)
-            self._weights.append(weights)
-        else:
-            record = Snapshot(step, self._epoch, rate, file=f"step-{step:010d}.weights.h5")
-            self._write_weights(weights, record.file)
-            self._records.append(record)
-            self._weights.append(None)
+        on_disk = self.directory is not None
+        record = Snapshot(
+            step, self._epoch, rate, f"step-{step:010d}.weights.h5" if on_disk else None
+        )
+        if on_disk:
+            self._write_weights(weights, record.file)  # the file first, then the list
+        self._records.append(record)
+        self._weights.append(None if on_disk else weights)
+        if on_disk:
             self._write_manifest()
         if self.keep is not None and len(self._records) > self.keep:
             self._drop(range(len(self._records) - self.keep))
