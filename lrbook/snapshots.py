@@ -445,10 +445,9 @@ class SnapshotEnsemble(keras.callbacks.Callback):
 
     def _probabilities(self, x, chosen: Sequence[int], batch_size: int | None) -> np.ndarray:
         """Class probabilities of each chosen snapshot: shape (snapshots, examples, classes)."""
-        clone = self._clone_with(None)
         result = []
         for index in chosen:
-            clone.set_weights(self.get_weights(index))
+            clone = self._clone_holding(index)
             scores = np.asarray(_predict(clone, x, batch_size), "float64")
             result.append(_to_probabilities(scores, self._decide_logits(scores)))
         return np.stack(result)
@@ -481,11 +480,16 @@ class SnapshotEnsemble(keras.callbacks.Callback):
         )
         index %= count
         weights = self._weights[index]
+        return weights if weights is not None else _values(self._clone_holding(index).weights)
+
+    def _clone_holding(self, index: int) -> keras.Model:
+        """The private clone, holding snapshot ``index`` (from memory, or from its file)."""
+        weights = self._weights[index]
         if weights is not None:
-            return weights
+            return self._clone_with(weights)
         clone = self._clone_with(None)
         clone.load_weights(self.directory / self._records[index].file)
-        return _values(clone.weights)
+        return clone
 
     def _clone_with(self, weights: list[np.ndarray] | None) -> keras.Model:
         """The private clone of the template that predicts and writes files."""
