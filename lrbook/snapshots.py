@@ -151,7 +151,7 @@ class SnapshotEnsemble(keras.callbacks.Callback):
         self._template: keras.Model | None = None
         self._clone: keras.Model | None = None
         self._capture: _InGraphCapture | None = None
-        self._capturing = False
+        self._hook: _TrainStepHook | None = None
         self._ends = _CycleEnds(schedule) if schedule is not None else None
         self._epoch = 0
         if self.directory is not None:
@@ -205,8 +205,8 @@ class SnapshotEnsemble(keras.callbacks.Callback):
         if self.schedule is not None and steps_per_execution > 1:
             if self._capture is None or not self._capture.fits(model, network):
                 self._capture = _InGraphCapture(model, network)
-            self._capture.apply(self._ends.next_end())
-            self._capturing = True
+            self._capture.target(self._ends.next_end())
+            self._hook = _TrainStepHook.attach(model, self._capture)
 
     def _network(self, model: keras.Model) -> keras.Model:
         """The network whose weights are kept: the model trained, or the submodel named."""
@@ -230,6 +230,8 @@ class SnapshotEnsemble(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if self.schedule is None:
             return
+        if self._hook is not None:
+            self._hook.running = True
         done = int(_rate_owner(self.model.optimizer).iterations.numpy())  # steps run so far
         while self._ends.next_end() < done:
             end = self._ends.pop()
@@ -238,7 +240,7 @@ class SnapshotEnsemble(keras.callbacks.Callback):
             else:  # the cycle ended inside the block: the train step copied it
                 weights = self._capture.read()
             self._add(weights, end, float(self.schedule(end)))
-            if self._capturing:
+            if self._hook is not None:
                 self._capture.target(self._ends.next_end())
 
     def on_epoch_end(self, epoch, logs=None):
@@ -249,9 +251,9 @@ class SnapshotEnsemble(keras.callbacks.Callback):
         self._add(_values(self._template.weights), step, _rate_at(optimizer, step))
 
     def on_train_end(self, logs=None):
-        if self._capturing:
-            self._capture.undo()
-            self._capturing = False
+        if self._hook is not None:
+            self._hook.detach(self._capture)
+            self._hook = None
 
     def _check_schedule_is_used(self, model: keras.Model) -> None:
         used = _rate_owner(model.optimizer)._learning_rate
@@ -549,10 +551,9 @@ class _CycleEnds:
 class _InGraphCapture:
     """A copy of the weights made by the train step itself, for ``steps_per_execution > 1``.
 
-    The model's ``train_step`` is wrapped: before step ``target`` runs, when the weights are
-    those after step ``target - 1``, they are copied into buffer variables. ``undo`` puts the
-    original ``train_step`` and train function back. The traced function is kept, so the next
-    ``fit`` of the same compiled model does not trace again.
+    Before step ``target`` runs, when the weights are those after step ``target - 1``,
+    :meth:`copy_if_due` (called inside the compiled train step by :class:`_TrainStepHook`)
+    copies them into buffer variables, which :meth:`read` returns.
     """
 
     def __init__(self, model: keras.Model, network: keras.Model):
@@ -565,35 +566,19 @@ class _InGraphCapture:
             for v in self.sources
         ]
         self.target_step = keras.Variable(-1, dtype="int64", trainable=False, name="lrbook_target")
-        self.saved_train_function = model.train_function
-        self.traced = None
+        self.traced = None  # (train function it wraps, captures, traced function): for reuse
 
     def fits(self, model: keras.Model, network: keras.Model) -> bool:
-        """Whether this capture still fits ``model`` (the same one, not compiled again)."""
-        same = model is self.model and network is self.network
-        return same and model.train_function is self.saved_train_function
+        return model is self.model and network is self.network
 
-    def apply(self, cycle_end: int) -> None:
-        model = self.model
-        self.target(cycle_end)
-        self.had_own_train_step = "train_step" in vars(model)
-        self.saved_train_step = saved = model.train_step
-
+    def copy_if_due(self) -> None:
         def copy():
             for buffer, source in zip(self.buffers, self.sources, strict=True):
                 buffer.assign(source.value)
             return ops.ones((), "int32")
 
-        def capturing_train_step(data):
-            due = ops.equal(ops.cast(self.iterations.value, "int64"), self.target_step.value)
-            ops.cond(due, copy, lambda: ops.zeros((), "int32"))
-            return saved(data)
-
-        model.train_step = capturing_train_step
-        if self.traced is None:
-            model.make_train_function(force=True)
-            self.traced = model.train_function
-        model.train_function = self.traced
+        due = ops.equal(ops.cast(self.iterations.value, "int64"), self.target_step.value)
+        ops.cond(due, copy, lambda: ops.zeros((), "int32"))
 
     def target(self, cycle_end: int) -> None:
         """Copy before the step after ``cycle_end``."""
@@ -602,12 +587,70 @@ class _InGraphCapture:
     def read(self) -> list[np.ndarray]:
         return _values(self.buffers)
 
-    def undo(self) -> None:
-        if self.had_own_train_step:
-            self.model.train_step = self.saved_train_step
+
+class _TrainStepHook:
+    """The model's ``train_step``, wrapped for one ``fit`` to run every capture before each step.
+
+    Every ``SnapshotEnsemble`` of the fit attaches its capture in ``on_train_begin`` and detaches
+    it in ``on_train_end``; when the last one leaves, the original ``train_step`` and train
+    function are put back. A hook left by a fit that was interrupted (``on_train_end`` never
+    ran) is undone by the next attach. The traced train function is kept by the captures, so
+    the next ``fit`` with the same callbacks on the same compiled model does not trace again.
+    """
+
+    ATTRIBUTE = "_lrbook_snapshot_hook"
+
+    def __init__(self, model: keras.Model):
+        self.model = model
+        self.own_train_step = model.__dict__.get("train_step")  # None: the class's method
+        self.base_train_step = model.train_step
+        self.base_function = model.train_function
+        self.captures: list[_InGraphCapture] = []
+        self.running = False  # set once a batch has run: later attaches belong to a new fit
+
+    @classmethod
+    def attach(cls, model: keras.Model, capture: _InGraphCapture) -> _TrainStepHook:
+        hook = model.__dict__.get(cls.ATTRIBUTE)
+        if hook is not None and hook.running:  # left by an interrupted fit
+            hook.restore()
+            hook = None
+        if hook is None:
+            hook = cls(model)
+            object.__setattr__(model, cls.ATTRIBUTE, hook)
+        hook.captures.append(capture)
+        hook.install()
+        return hook
+
+    def install(self) -> None:
+        captures, base = list(self.captures), self.base_train_step
+
+        def capturing_train_step(data):
+            for capture in captures:
+                capture.copy_if_due()
+            return base(data)
+
+        self.model.train_step = capturing_train_step
+        cached = captures[0].traced
+        if cached and cached[0] is self.base_function and cached[1] == captures:
+            self.model.train_function = cached[2]
+            return
+        self.model.make_train_function(force=True)
+        for capture in captures:
+            capture.traced = (self.base_function, captures, self.model.train_function)
+
+    def detach(self, capture: _InGraphCapture) -> None:
+        self.captures = [c for c in self.captures if c is not capture]
+        if not self.captures:
+            self.restore()
+
+    def restore(self) -> None:
+        model = self.model
+        if self.own_train_step is None:
+            model.__dict__.pop("train_step", None)
         else:
-            del self.model.train_step
-        self.model.train_function = self.saved_train_function
+            model.train_step = self.own_train_step
+        model.train_function = self.base_function
+        model.__dict__.pop(self.ATTRIBUTE, None)
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -219,6 +219,56 @@ def test_an_unknown_submodel_is_refused(data):
         )
 
 
+@pytest.mark.parametrize("steps_per_execution", MULTI_STEP)
+def test_two_callbacks_on_one_model_both_exact_and_the_model_restored(steps_per_execution, data):
+    schedule = SGDR(min_lr=0.0, max_lr=0.1, cycle_length=7)
+    reference = weights_after_each_step(schedule, data, epochs=4)
+    first, second = SnapshotEnsemble(schedule), SnapshotEnsemble(schedule, keep=1)
+    model = train(schedule, data, 4, steps_per_execution, callbacks=[first, second])
+    assert [s.step for s in first.snapshots] == [6, 13]
+    for index, step in enumerate([6, 13]):
+        assert_weights_equal(held_weights(first, index), reference[step])
+    assert_weights_equal(held_weights(second, 0), reference[13])
+    assert "train_step" not in vars(model)
+    assert not any("lrbook" in name for name in vars(model))
+
+
+class Interrupt(Exception):
+    pass
+
+
+class InterruptAt(keras.callbacks.Callback):
+    def __init__(self, batch):
+        super().__init__()
+        self.at = batch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch >= self.at:
+            raise Interrupt
+
+
+@pytest.mark.parametrize("steps_per_execution", MULTI_STEP)
+def test_a_fit_interrupted_mid_training_is_undone_by_the_next(steps_per_execution, data):
+    schedule = SGDR(min_lr=0.0, max_lr=0.1, cycle_length=7)
+    ensemble = SnapshotEnsemble(schedule)
+    model = compile_model(make_model(), schedule, steps_per_execution)
+    x, y = data
+    with pytest.raises(Interrupt):
+        model.fit(
+            x,
+            y,
+            batch_size=BATCH,
+            epochs=4,
+            shuffle=False,
+            verbose=0,
+            callbacks=[ensemble, InterruptAt(2)],
+        )
+    assert "train_step" in vars(model)  # left wrapped: Keras calls no on_train_end
+    model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0, callbacks=[ensemble])
+    assert "train_step" not in vars(model)
+    assert not any("lrbook" in name for name in vars(model))
+
+
 def test_cycle_ends_of_cyclical_lr_are_its_minima():
     schedule = CyclicalLR(base_lr=0.01, max_lr=0.1, step_size=4)
     ends = schedule.cycle_ends(40)
