@@ -51,3 +51,18 @@ def test_colab_pins_are_read_and_compared(tmp_path):
     problems = version_problems(requirements)
     assert any(p.startswith("keras is ") and p.endswith("Colab has 0.0.1") for p in problems)
     assert any("does not pin tensorflow" in p for p in problems)
+
+
+def test_a_bar_in_a_claim_does_not_break_the_table():
+    records = [
+        {
+            "claim": "|r| above",
+            "value": 0.9,
+            "above": 0.5,
+            "below": None,
+            "seed": "0",
+            "onednn": "1",
+        }
+    ]
+    row = table({"|r| above": records}).splitlines()[-1]
+    assert row.startswith(r"| \|r\| above | 1 | 0 | 1 | 0.9 .. 0.9 | > 0.5 |")

@@ -43,8 +43,9 @@ def table(grouped: dict[str, list[dict]]) -> str:
         values = [record["value"] for record in records]
         seeds = sorted({record["seed"] for record in records}, key=str)
         onednn = sorted({record["onednn"] for record in records})
+        name = claim.replace("|", r"\|")  # a "|" in a claim would end its Markdown cell
         rows.append(
-            f"| {claim} | {len(records)} | {','.join(seeds)} | {','.join(onednn)} "
+            f"| {name} | {len(records)} | {','.join(seeds)} | {','.join(onednn)} "
             f"| {min(values):.4g} .. {max(values):.4g} | {_bounds(records[0])} |"
         )
     return "\n".join(rows)
