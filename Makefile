@@ -34,7 +34,7 @@ export PYTHONHASHSEED := 0
 NBVAL := -m pytest -n $(JOBS) --dist loadscope -p no:cacheprovider \
 	--nbval-lax --nbval-current-env --nbval-cell-timeout=600 chapters
 
-.PHONY: book test lint unit notebooks robust colab sync clean
+.PHONY: book test lint unit distributed notebooks robust colab sync clean
 
 book: $(INSTALLED)
 	rm -rf _build
@@ -50,11 +50,23 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The library's backend-independent tests run again on Keras' PyTorch backend.
-BACKEND_TESTS := tests/test_snapshots.py
+# The whole suite runs on TensorFlow; the library's tests run again on Keras' two other
+# backends, JAX and PyTorch (their CPU builds are in requirements.txt).
+LIBRARY_TESTS := tests/test_finder.py tests/test_schedules.py tests/test_snapshots.py \
+	tests/test_suggest.py
 unit: $(INSTALLED)
-	$(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider tests
-	KERAS_BACKEND=torch $(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider $(BACKEND_TESTS)
+	KERAS_BACKEND=tensorflow $(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider tests
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider $(LIBRARY_TESTS)
+	KERAS_BACKEND=torch $(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider $(LIBRARY_TESTS)
+	$(MAKE) --no-print-directory distributed
+
+# The library under data-parallel training, each backend in a process of its own (the devices are
+# set up before the backend starts): tf.distribute.MirroredStrategy over two logical CPU devices,
+# and keras.distribution.DataParallel over two JAX host devices.
+distributed: $(INSTALLED)
+	KERAS_BACKEND=tensorflow $(BIN)/python -m pytest -p no:cacheprovider tests/test_distributed.py
+	KERAS_BACKEND=jax XLA_FLAGS=--xla_force_host_platform_device_count=2 \
+		$(BIN)/python -m pytest -p no:cacheprovider tests/test_distributed.py
 
 notebooks: $(INSTALLED)
 	LRBOOK_SEED=$(TEST_SEED) TF_ENABLE_ONEDNN_OPTS=$(TEST_ONEDNN) $(BIN)/python $(NBVAL)
@@ -79,7 +91,7 @@ robust: $(INSTALLED)
 # a check that this changed none of Colab's versions, then every chapter with oneDNN on, as in
 # Colab, and the seed a Colab reader gets (LRBOOK_SEED unset).
 colab: $(COLAB_INSTALLED)
-	$(COLAB_VENV)/bin/python -m pip install --quiet "lrbook @ file://$(CURDIR)"
+	$(COLAB_VENV)/bin/python -m pip install --quiet "lrbook[book] @ file://$(CURDIR)"
 	$(COLAB_VENV)/bin/python tools/colab.py check-versions requirements-colab.txt
 	mkdir -p _build
 	env -u LRBOOK_SEED TF_ENABLE_ONEDNN_OPTS=1 PYDEVD_DISABLE_FILE_VALIDATION=1 \

@@ -7,14 +7,16 @@ time of ``model.fit`` over the same number of steps on an identical model:
 * cold: each on a freshly compiled model, as a reader runs them (each traces a train function;
   the optimizer is built beforehand for both, so that ``fit`` does not trace twice to create
   the optimizer's variables, which would flatter the finder);
-* warm: each called again on the same model (``fit`` reuses its traced function; the finder
-  traces its own again, a fixed cost of a fraction of a second);
+* warm: each called again on the same model (``fit`` reuses its traced function, and the
+  finder the sweep's, which it keeps with the model: the range, length and start of a sweep
+  are variables, so a second sweep assigns them instead of tracing again);
 * per step: the extra time of ``3 * steps`` over ``steps`` steps, warm, divided by ``2 * steps``
   (the cost of recording each batch's loss and rate, without the fixed costs).
 
 Medians of interleaved repeats. Goal: a ratio of at most 1.2.
 
-Run: ``python benchmarks/finder.py [--repeats 5] [--steps 100]``.
+Run: ``python benchmarks/finder.py [--repeats 5] [--steps 100]``, with ``KERAS_BACKEND`` set to
+the backend to measure (TensorFlow by default).
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from lrbook import data, lr_find, models  # noqa: E402
-from lrbook.determinism import make_deterministic  # noqa: E402
+from lrbook import lr_find  # noqa: E402
+from lrbook.book import data, models  # noqa: E402
+from lrbook.book.determinism import make_deterministic  # noqa: E402
 
 BATCH = 32
 SETUPS = [
@@ -100,7 +103,11 @@ def main() -> None:
     x, y = x[rows], y[rows]
     print(f"lr_find / fit, {args.steps} steps of batch {BATCH}, median of {args.repeats} repeats")
     print(f"{'setup':36s} {'cold':>19s} {'warm':>19s} {'per step (ms)':>21s}")
+    print(f"backend: {keras.backend.backend()}")
     for setup in SETUPS:
+        if setup[3] > 1 and keras.backend.backend() == "torch":
+            print(f"{setup[0]:36s} (Keras runs one step per call on torch)")
+            continue
         t = measure(setup, x, y, args.steps, args.repeats)
         cells = [
             f"{t['find ' + kind] * scale:6.2f}/{t['fit ' + kind] * scale:<6.2f}"

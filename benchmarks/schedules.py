@@ -38,8 +38,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from lrbook import SGDR, CyclicalLR, OneCycle, StepDecay  # noqa: E402
-from lrbook.data import load_mnist1d  # noqa: E402
-from lrbook.models import make_cnn  # noqa: E402
+from lrbook.book.data import load_mnist1d  # noqa: E402
+from lrbook.book.models import make_cnn  # noqa: E402
 
 MAX_LR = 0.05
 CONSTANT = "constant"

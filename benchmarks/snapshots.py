@@ -31,8 +31,8 @@ logging.getLogger("tensorflow").setLevel(logging.ERROR)
 import keras  # noqa: E402
 
 from lrbook import SGDR, SnapshotEnsemble  # noqa: E402
-from lrbook.data import load_mnist1d  # noqa: E402
-from lrbook.models import make_cnn  # noqa: E402
+from lrbook.book.data import load_mnist1d  # noqa: E402
+from lrbook.book.models import make_cnn  # noqa: E402
 
 BATCH = 32
 BASELINE = "no callback"

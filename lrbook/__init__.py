@@ -6,8 +6,6 @@ the compiled train step and save with the model), and ``SnapshotEnsemble`` (a mo
 end of every cycle, and their averaged prediction).
 """
 
-from lrbook import data, models
-from lrbook.determinism import make_deterministic
 from lrbook.finder import LRFinder, LRFinderResult, lr_find
 from lrbook.schedules import SGDR, CyclicalLR, OneCycle, StepDecay, step_decay
 from lrbook.snapshots import Snapshot, SnapshotEnsemble
@@ -23,9 +21,6 @@ __all__ = [
     "Snapshot",
     "SnapshotEnsemble",
     "StepDecay",
-    "data",
     "lr_find",
-    "make_deterministic",
-    "models",
     "step_decay",
 ]

@@ -1,4 +1,4 @@
-"""Argument checks shared by the schedules and the finder.
+"""Argument checks: every error of the library and the book's helpers goes through them.
 
 Each check raises ``ValueError`` naming the owner, the parameter, what is allowed and the value
 it got, for example ``SGDR: `t_mul` must be a number >= 1; got t_mul=0.5.``, and returns the
@@ -20,10 +20,16 @@ _BOUNDS = {
 }
 
 
-def require(owner: str, name: str, value: Any, ok: bool, allowed: str) -> None:
-    """Raise ``ValueError`` unless ``ok``: ``{owner}: `{name}` must be {allowed}; got ...``."""
+def require(
+    owner: str, name: str, value: Any, ok: bool, allowed: str, got: str | None = None
+) -> None:
+    """Raise ``ValueError`` unless ``ok``: ``{owner}: `{name}` must be {allowed}; got {got}.``
+
+    ``got`` describes what was given; by default ``{name}={value!r}``.
+    """
     if not ok:
-        raise ValueError(f"{owner}: `{name}` must be {allowed}; got {name}={value!r}.")
+        shown = f"{name}={value!r}" if got is None else got
+        raise ValueError(f"{owner}: `{name}` must be {allowed}; got {shown}.")
 
 
 def check_real(owner: str, name: str, value: Any, finite: bool = True, **bounds: float) -> float:

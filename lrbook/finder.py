@@ -37,41 +37,58 @@ doubles the memory, and would sweep a copy of the optimizer rebuilt from its con
 the optimizer itself; swapping two attributes for the length of one ``fit`` call and restoring
 values works for any compiled model and keeps every object the user holds.
 
-Limits: written for, and tested with, the TensorFlow backend. Optimizers with
-``gradient_accumulation_steps`` are refused (their step counter counts micro-batches). A custom
-``train_step`` must compute its loss with ``self.compute_loss`` for the sweep to see it. The
-sweep traces its own train function, a fixed cost of a fraction of a second per call.
+Backends: TensorFlow, JAX and PyTorch, each tested. On JAX the train step is a pure function of
+the state ``fit`` passes it (weights, optimizer and metric variables), so a variable outside
+that state can neither be written nor read anew inside the step: for the length of the sweep,
+its loss buffer joins the model's metric variables and its range the optimizer's variables, and
+both are taken off afterwards (:mod:`lrbook.backends`). On PyTorch Keras runs one step per call,
+so ``steps_per_execution`` must be 1 there (refused up front), and nothing is traced.
+
+Limits: optimizers with ``gradient_accumulation_steps`` are refused (their step counter counts
+micro-batches). A custom ``train_step`` must compute its loss with ``self.compute_loss`` for the
+sweep to see it. The first sweep of a compiled model traces a train function of its own, a
+fixed cost of a fraction of a second (more on JAX, which compiles it with XLA); the next sweeps
+of the same compiled model reuse it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
-import textwrap
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import keras
 import numpy as np
-from keras import ops
-from matplotlib.axes import Axes
 
 from lrbook import suggest
-from lrbook.checks import check_above, check_choice, check_int, check_real
-from lrbook.plots import new_axes
+from lrbook.backends import check_multi_step
+from lrbook.checks import check_int, check_real, require
+from lrbook.distribute import check_batch_size, check_mirrored_steps, variable_scope
+from lrbook.model_state import FitAttributes, ModelState, build_optimizer, rate_owner
+from lrbook.sweep import SweepPatch, check_sweep_range
+from lrbook.sweep_inputs import first_batch, sweep_inputs
 
-MODES = ("exponential", "linear")
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
+STILL_FALLING = (
+    "The loss is still falling where the sweep ends, so the best rate may lie above max_lr. "
+    "Hint: raise max_lr."
+)
 
-# --------------------------------------------------------------------------------------------
-# Checking the arguments
-# --------------------------------------------------------------------------------------------
-
-
-OWNER = "range test"
+# The sweep's default settings, shared by LRFinder and lr_find.
+MIN_LR = 1e-7
+MAX_LR = 10.0
+NUM_STEPS = 100
+MODE = "exponential"
+BETA = 0.98
+DIVERGE_THRESHOLD = 4.0
 
 
 def check_sweep_args(
+    owner: str,
     min_lr: float,
     max_lr: float,
     num_steps: int,
@@ -79,137 +96,29 @@ def check_sweep_args(
     beta: float,
     diverge_threshold: float,
 ) -> None:
-    """Raise ``ValueError`` naming the first argument of the sweep that is out of range."""
-    _check_rates(min_lr, max_lr, num_steps, mode)
-    check_real(OWNER, "beta", beta, ge=0, lt=1)
-    check_real(OWNER, "diverge_threshold", diverge_threshold, finite=False, gt=1)
+    """Raise ``ValueError`` naming ``owner`` and the first argument of the sweep out of range."""
+    check_sweep_range(owner, min_lr, max_lr, num_steps, mode)
+    check_real(owner, "beta", beta, ge=0, lt=1)
+    check_real(owner, "diverge_threshold", diverge_threshold, finite=False, gt=1)
 
 
-def _check_rates(min_lr: float, max_lr: float, num_steps: int, mode: str) -> None:
-    check_real(OWNER, "min_lr", min_lr, gt=0)
-    check_real(OWNER, "max_lr", max_lr, gt=0)
-    check_above(OWNER, "max_lr", max_lr, "min_lr", min_lr)
-    check_int(OWNER, "num_steps", num_steps, minimum=2)
-    check_choice(OWNER, "mode", mode, MODES)
-
-
-def _check_model(model) -> None:
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a keras.Model, got {type(model).__name__}")
-    if not getattr(model, "compiled", False) or model.optimizer is None:
-        raise ValueError(
-            f"model must be compiled with an optimizer and a loss before the sweep; "
-            f"got model {model.name!r} with compiled={getattr(model, 'compiled', False)}. "
-            "Call model.compile(optimizer=..., loss=...) first."
-        )
-    accumulation = _rate_owner(model.optimizer).gradient_accumulation_steps
-    if accumulation:
-        raise ValueError(
-            "model.optimizer.gradient_accumulation_steps must be None for the sweep, got "
-            f"{accumulation!r}: its step counter counts micro-batches, not updates."
-        )
-
-
-# --------------------------------------------------------------------------------------------
-# The sweep's rate: a pure function of the optimizer step
-# --------------------------------------------------------------------------------------------
-
-
-@keras.saving.register_keras_serializable(package="lrbook")
-class SweepSchedule(keras.optimizers.schedules.LearningRateSchedule):
-    """The range test's rate: from ``min_lr`` to ``max_lr`` (both included) in ``num_steps``.
-
-    With ``i = step - start_step`` clipped to ``[0, num_steps - 1]`` and ``n = num_steps``::
-
-        exponential: lr_i = min_lr * (max_lr / min_lr) ** (i / (n - 1))
-        linear:      lr_i = min_lr + (max_lr - min_lr) * i / (n - 1)
-
-    ``start_step`` is the optimizer's step counter when the sweep begins, so the sweep also
-    works on an optimizer that has trained before. :meth:`rates` gives the same values in
-    float64 for plotting and recording.
-    """
-
-    def __init__(
-        self,
-        min_lr: float,
-        max_lr: float,
-        num_steps: int,
-        mode: str = "exponential",
-        start_step: int = 0,
-    ):
-        _check_rates(min_lr, max_lr, num_steps, mode)
-        self.min_lr = float(min_lr)
-        self.max_lr = float(max_lr)
-        self.num_steps = int(num_steps)
-        self.mode = mode
-        self.start_step = int(start_step)
-
-    def __call__(self, step):
-        i = ops.cast(step, "float32") - float(self.start_step)
-        progress = ops.clip(i / float(self.num_steps - 1), 0.0, 1.0)
-        if self.mode == "exponential":
-            return self.min_lr * ops.power(self.max_lr / self.min_lr, progress)
-        return self.min_lr + (self.max_lr - self.min_lr) * progress
-
-    def rates(self) -> np.ndarray:
-        """``lr_i`` for ``i = 0 .. num_steps - 1`` as a float64 array."""
-        progress = np.arange(self.num_steps) / (self.num_steps - 1)
-        if self.mode == "exponential":
-            return self.min_lr * (self.max_lr / self.min_lr) ** progress
-        return self.min_lr + (self.max_lr - self.min_lr) * progress
-
-    def get_config(self) -> dict:
-        return {
-            "min_lr": self.min_lr,
-            "max_lr": self.max_lr,
-            "num_steps": self.num_steps,
-            "mode": self.mode,
-            "start_step": self.start_step,
-        }
-
-
-# --------------------------------------------------------------------------------------------
-# Recording: each step's loss, inside the compiled step
-# --------------------------------------------------------------------------------------------
-
-
-class _StepLosses:
-    """A buffer variable that the train step fills with one loss per step.
-
-    :meth:`wrap` returns a ``compute_loss`` that calls the model's own and, for training
-    batches, also writes the loss into slot ``count`` of the buffer (steps past ``capacity``
-    share one spare slot).
-    :meth:`read_new` returns the losses written since the previous call.
-    """
-
-    def __init__(self, capacity: int):
-        self.capacity = capacity
-        self.buffer = keras.Variable(
-            np.zeros(capacity + 1, "float32"), trainable=False, name="lrbook_sweep_losses"
-        )
-        self.count = keras.Variable(0, dtype="int32", trainable=False, name="lrbook_sweep_count")
-        self._read = 0
-
-    def wrap(self, compute_loss):
-        def recording_compute_loss(*args, **kwargs):
-            loss = compute_loss(*args, **kwargs)
-            if kwargs.get("training", True) is not False:  # not a validation batch
-                self._write(loss)
-            return loss
-
-        return recording_compute_loss
-
-    def _write(self, loss) -> None:
-        slot = ops.minimum(self.count.value, self.capacity)
-        value = ops.reshape(ops.cast(loss, "float32"), (1,))
-        self.buffer.assign(ops.slice_update(self.buffer.value, ops.reshape(slot, (1,)), value))
-        self.count.assign_add(1)
-
-    def read_new(self) -> np.ndarray:
-        written = min(int(self.count.numpy()), self.capacity)
-        new = np.array(self.buffer.numpy()[self._read : written], dtype="float64")
-        self._read = written
-        return new
+def check_model(owner: str, model) -> None:
+    """Raise ``ValueError`` unless ``model`` is a compiled Keras model the sweep can train."""
+    require(owner, "model", model, isinstance(model, keras.Model), "a keras.Model",
+            got=f"a {type(model).__name__}")  # fmt: skip
+    compiled = getattr(model, "compiled", False) and model.optimizer is not None
+    require(
+        owner, "model", model, compiled,
+        "compiled with an optimizer and a loss (call model.compile(optimizer=..., loss=...) "
+        "first)", got=f"model {model.name!r} with compiled={getattr(model, 'compiled', False)}",
+    )  # fmt: skip
+    accumulation = rate_owner(model.optimizer).gradient_accumulation_steps
+    require(
+        owner, "model.optimizer.gradient_accumulation_steps", accumulation, not accumulation,
+        "None for the sweep (its step counter counts micro-batches, not updates)",
+    )  # fmt: skip
+    check_mirrored_steps(owner, model)
+    check_multi_step(owner, model)
 
 
 class _SweepLog:
@@ -261,104 +170,6 @@ class _SweepLog:
         )
 
 
-# --------------------------------------------------------------------------------------------
-# Saving and restoring the model's state
-# --------------------------------------------------------------------------------------------
-
-
-def _rate_owner(optimizer):
-    """The optimizer whose rate is used (the inner one of a ``LossScaleOptimizer``)."""
-    return getattr(optimizer, "inner_optimizer", optimizer)
-
-
-def _unique(variables) -> list:
-    seen, unique = set(), []
-    for variable in variables:
-        if id(variable) not in seen:
-            seen.add(id(variable))
-            unique.append(variable)
-    return unique
-
-
-def _state_variables(model: keras.Model) -> list:
-    """Every variable a training step can change: model, metrics, optimizer (and inner one)."""
-    optimizer = model.optimizer
-    return _unique(
-        list(model.variables)
-        + list(model.metrics_variables)
-        + list(optimizer.variables)
-        + list(_rate_owner(optimizer).variables)
-    )
-
-
-class _Snapshot:
-    """Copies of the values of every variable a training step can change, to assign back.
-
-    Metrics that the sweep itself builds (their variables did not exist yet) are reset on
-    restore, to the state they would have had before their first use.
-    """
-
-    def __init__(self, model: keras.Model):
-        self.model = model
-        self.variables = _state_variables(model)
-        self.values = [np.array(variable.numpy(), copy=True) for variable in self.variables]
-
-    def restore(self) -> None:
-        for variable, value in zip(self.variables, self.values, strict=True):
-            variable.assign(value)
-        known = {id(variable) for variable in self.variables}
-        for metric in self.model.metrics:
-            if any(id(variable) not in known for variable in metric.variables):
-                metric.reset_state()
-
-
-def _build_optimizer(model: keras.Model) -> None:
-    """Create the optimizer's variables now, as its first update would, so they can be saved."""
-    if not model.optimizer.built:
-        model.optimizer.build(model.trainable_variables)
-
-
-class _Patch:
-    """The sweep's temporary changes to a model: its rate, ``compute_loss``, train function.
-
-    ``apply`` swaps them in and traces a new train function; ``undo`` puts the originals back.
-    """
-
-    def __init__(self, model: keras.Model, schedule_args: dict, recorder: _StepLosses):
-        self.model = model
-        self.optimizer = _rate_owner(model.optimizer)
-        start = int(self.optimizer.iterations.numpy())
-        self.schedule = SweepSchedule(**schedule_args, start_step=start)
-        self.recorder = recorder
-        self.saved_rate = self.optimizer._learning_rate
-        self.saved_train_function = model.train_function
-        self.had_own_compute_loss = "compute_loss" in vars(model)
-        self.saved_compute_loss = model.compute_loss
-        self.applied = False
-
-    def apply(self) -> None:
-        self.applied = True
-        self.optimizer._learning_rate = self.schedule
-        self.model.compute_loss = self.recorder.wrap(self.saved_compute_loss)
-        self.model.make_train_function(force=True)
-
-    def undo(self) -> None:
-        if not self.applied:
-            return
-        self.applied = False
-        self.optimizer._learning_rate = self.saved_rate
-        if self.had_own_compute_loss:
-            self.model.compute_loss = self.saved_compute_loss
-        else:
-            del self.model.compute_loss
-        self.model.train_function = self.saved_train_function
-
-
-# --------------------------------------------------------------------------------------------
-# The callback: the sweep itself
-# --------------------------------------------------------------------------------------------
-
-
 class LRFinder(keras.callbacks.Callback):
     """The range test as a callback: ``model.fit(..., callbacks=[finder])``, then ``finder.result``.
 
@@ -387,16 +198,19 @@ class LRFinder(keras.callbacks.Callback):
 
     def __init__(
         self,
-        min_lr: float = 1e-7,
-        max_lr: float = 10.0,
-        num_steps: int = 100,
-        mode: str = "exponential",
-        beta: float = 0.98,
-        diverge_threshold: float = 4.0,
+        min_lr: float = MIN_LR,
+        max_lr: float = MAX_LR,
+        num_steps: int = NUM_STEPS,
+        mode: str = MODE,
+        beta: float = BETA,
+        diverge_threshold: float = DIVERGE_THRESHOLD,
         restore: bool = True,
+        *,
+        _owner: str = "LRFinder",
     ):
         super().__init__()
-        check_sweep_args(min_lr, max_lr, num_steps, mode, beta, diverge_threshold)
+        check_sweep_args(_owner, min_lr, max_lr, num_steps, mode, beta, diverge_threshold)
+        self._owner = _owner
         self.schedule_args = {
             "min_lr": min_lr,
             "max_lr": max_lr,
@@ -407,44 +221,51 @@ class LRFinder(keras.callbacks.Callback):
         self.diverge_threshold = diverge_threshold
         self.restore = restore
         self.result: LRFinderResult | None = None
-        self._snapshot: _Snapshot | None = None
-        self._patch: _Patch | None = None
-        self._recorder: _StepLosses | None = None
+        self._short_hint = "fit ended first. Give fit more epochs or steps."
+        self._state: ModelState | None = None
+        self._patch: SweepPatch | None = None
         self._log: _SweepLog | None = None
+
+    def set_model(self, model):
+        super().set_model(model)
+        # fit calls this before it builds its train function, where Keras' PyTorch backend
+        # refuses steps_per_execution > 1 with a message that does not name the finder
+        check_multi_step(self._owner, model)
 
     def on_train_begin(self, logs=None):
         self.close()  # a sweep left open by an interrupted fit
-        _check_model(self.model)
-        if not self.model.built:
-            raise ValueError(
-                f"LRFinder needs a built model, got model {self.model.name!r} with built=False. "
-                "Give it a keras.Input or call model.build(input_shape) first, or use lr_find, "
-                "which builds it from the data."
-            )
-        _build_optimizer(self.model)
+        check_model(self._owner, self.model)
+        require(
+            self._owner, "model", self.model, self.model.built,
+            "built (give it a keras.Input or call model.build(input_shape) first, or use "
+            "lr_find, which builds it from the data)",
+            got=f"model {self.model.name!r} with built=False",
+        )  # fmt: skip
+        build_optimizer(self.model)
         self.result = None
-        self._snapshot = _Snapshot(self.model) if self.restore else None
-        self._recorder = _StepLosses(self.schedule_args["num_steps"])
-        self._patch = _Patch(self.model, self.schedule_args, self._recorder)
+        self._state = ModelState(self.model) if self.restore else None
+        self._patch = SweepPatch(self.model, **self.schedule_args)
         self._log = _SweepLog(self._patch.schedule.rates(), self.beta, self.diverge_threshold)
         self._patch.apply()
 
     def on_train_batch_end(self, batch, logs=None):
         if self._log is None:
             return
-        losses = self._recorder.read_new()
-        if losses.size == 0 and not self._log.losses:
-            raise ValueError(
-                f"model {self.model.name!r} trained a step without calling compute_loss, so the "
-                "sweep cannot see its loss: a custom train_step must compute the loss with "
-                "self.compute_loss(x, y, y_pred, sample_weight, training=True)."
-            )
+        losses = self._patch.recorder.read_new()
+        require(
+            self._owner, "model", self.model, losses.size > 0 or bool(self._log.losses),
+            "a model whose train step calls compute_loss, so the sweep sees its loss (a custom "
+            "train_step must use self.compute_loss(x, y, y_pred, sample_weight, training=True))",
+            got=f"model {self.model.name!r}, which trained a step without calling compute_loss",
+        )  # fmt: skip
         if self._record(losses):
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
         self.close()
         self._warn_if_short()
+        if self.result.problem is not None:
+            warnings.warn(self.result.problem, stacklevel=2)
 
     def close(self) -> None:
         """Record what is left, undo the sweep's changes to the model, set ``result``.
@@ -454,13 +275,13 @@ class LRFinder(keras.callbacks.Callback):
         if self._log is None:
             return
         try:
-            self._record(self._recorder.read_new())
+            self._record(self._patch.recorder.read_new())
         finally:
             self._patch.undo()
-            if self._snapshot is not None:
-                self._snapshot.restore()
+            if self._state is not None:
+                self._state.restore()
             self.result = self._log.result(self._settings())
-            self._snapshot = self._patch = self._recorder = self._log = None
+            self._state = self._patch = self._log = None
 
     def _record(self, losses: np.ndarray) -> bool:
         """Add the new losses to the curve; ``True`` once the sweep must stop."""
@@ -480,8 +301,8 @@ class LRFinder(keras.callbacks.Callback):
         steps = len(self.result.losses)
         if not self.result.stopped_early and steps < self.result.num_steps:
             warnings.warn(
-                f"The sweep ran {steps} of num_steps={self.result.num_steps} steps: fit ended "
-                "first. Give fit more epochs or steps.",
+                f"The sweep ran {steps} of num_steps={self.result.num_steps} steps: "
+                f"{self._short_hint}",
                 stacklevel=2,
             )
 
@@ -491,101 +312,18 @@ class LRFinder(keras.callbacks.Callback):
 # --------------------------------------------------------------------------------------------
 
 
-class _CyclingPyDataset(keras.utils.PyDataset):
-    """``num_batches`` batches of ``dataset``, starting again from its first when it runs out."""
-
-    def __init__(self, dataset: keras.utils.PyDataset, num_batches: int):
-        super().__init__(
-            workers=dataset.workers,
-            use_multiprocessing=dataset.use_multiprocessing,
-            max_queue_size=dataset.max_queue_size,
-        )
-        self.dataset = dataset
-        self.length = dataset.num_batches
-        self.sweep_batches = num_batches
-
-    def __len__(self) -> int:
-        return self.sweep_batches
-
-    def __getitem__(self, index: int):
-        return self.dataset[index if self.length is None else index % self.length]
-
-
-def _sweep_inputs(x, y, batch_size: int, num_steps: int) -> dict:
-    """Keyword arguments for ``fit`` that give exactly ``num_steps`` batches, repeating ``x``."""
-    if isinstance(x, keras.utils.PyDataset):
-        _check_no_y(x, y)
-        if x.num_batches == 0:
-            raise ValueError("x must hold at least one batch, got a PyDataset of length 0")
-        return {"x": _CyclingPyDataset(x, num_steps)}
-    if _is_tf_dataset(x):
-        _check_no_y(x, y)
-        if int(x.cardinality()) == 0:
-            raise ValueError("x must hold at least one batch, got an empty tf.data.Dataset")
-        return {"x": x.repeat().take(num_steps)}
-    return _array_inputs(x, y, batch_size, num_steps)
-
-
-def _is_tf_dataset(x) -> bool:
-    try:
-        import tensorflow as tf
-    except ImportError:
-        return False
-    return isinstance(x, tf.data.Dataset)
-
-
-def _check_no_y(x, y) -> None:
-    if y is not None:
-        raise ValueError(
-            f"y must be None when x is a {type(x).__name__} (it yields the targets), "
-            f"got y of type {type(y).__name__}"
-        )
-
-
-def _array_inputs(x, y, batch_size: int, num_steps: int) -> dict:
-    arrays = keras.tree.flatten(x) + ([] if y is None else keras.tree.flatten(y))
-    if not arrays or not all(hasattr(a, "shape") and len(a.shape) > 0 for a in arrays):
-        raise ValueError(
-            "x must be arrays (NumPy or tensors, or a list/dict of them), a tf.data.Dataset or a "
-            f"keras.utils.PyDataset, got {type(x).__name__}"
-        )
-    sizes = {int(a.shape[0]) for a in arrays}
-    if len(sizes) != 1:
-        raise ValueError(f"x and y must have the same number of samples, got sizes {sorted(sizes)}")
-    size = sizes.pop()
-    if size == 0:
-        raise ValueError("x must hold at least one sample, got 0")
-    rows = np.arange(num_steps * batch_size) % size
-
-    def take(array):
-        return np.asarray(array)[rows]
-
-    targets = None if y is None else keras.tree.map_structure(take, y)
-    return {"x": keras.tree.map_structure(take, x), "y": targets, "batch_size": batch_size}
-
-
-def _first_batch(inputs: dict):
-    x = inputs["x"]
-    if isinstance(x, _CyclingPyDataset):
-        return x[0]
-    if _is_tf_dataset(x):
-        return next(iter(x.take(1)))
-    batch = (x,) if inputs["y"] is None else (x, inputs["y"])
-    return keras.tree.map_structure(lambda a: a[: inputs["batch_size"]], batch)
-
-
 def lr_find(
     model: keras.Model,
     x: Any,
     y: Any = None,
     *,
     batch_size: int = 32,
-    min_lr: float = 1e-7,
-    max_lr: float = 10.0,
-    num_steps: int = 100,
-    mode: str = "exponential",
-    beta: float = 0.98,
-    diverge_threshold: float = 4.0,
+    min_lr: float = MIN_LR,
+    max_lr: float = MAX_LR,
+    num_steps: int = NUM_STEPS,
+    mode: str = MODE,
+    beta: float = BETA,
+    diverge_threshold: float = DIVERGE_THRESHOLD,
 ) -> LRFinderResult:
     """Run the learning-rate range test on ``model`` and leave the model exactly as it was.
 
@@ -597,51 +335,49 @@ def lr_find(
     ``smoothed_t = s_t / (1 - beta**t)``. The sweep stops early when ``smoothed_t`` exceeds
     ``diverge_threshold`` times its minimum so far, or a loss is not finite.
 
-    ``x`` (and ``y``) may be arrays, a ``tf.data.Dataset`` or a ``keras.utils.PyDataset`` (then
-    ``y`` is None and ``batch_size`` is the dataset's own). The sweep takes consecutive batches,
-    in order, starting again from the beginning of the data as often as needed: shuffle the
-    data beforehand if its order is not random. Arrays: the sweep uses (copies of) the first
-    ``num_steps * batch_size`` samples, repeated if there are fewer.
+    ``x`` (and ``y``) may be anything ``model.fit`` takes: arrays (NumPy or the backend's
+    tensors, or a list or dict of them) with ``y``, or a ``tf.data.Dataset``, a
+    ``keras.utils.PyDataset``, a torch ``DataLoader`` or a Python generator (or iterator) of
+    ``(x, y)`` batches, which hold the targets and batch themselves (``y`` is None and
+    ``batch_size`` does not apply). ``tf.data`` and ``DataLoader`` inputs work on every backend,
+    as in ``fit``, when their library is installed. The sweep takes consecutive batches, in
+    order, starting again from the beginning of the data as often as needed (a ``DataLoader``:
+    a new pass, reshuffled if it shuffles): shuffle the data beforehand if its order is not
+    random. Arrays: the sweep uses (copies of) the first ``num_steps * batch_size`` samples,
+    repeated if there are fewer. A generator cannot start again: the sweep takes at most
+    ``num_steps`` batches from it (and leaves it there), and if it runs out first, the sweep
+    ends short, with a warning, and the result has fewer than ``num_steps`` points.
+
+    It works on the TensorFlow, JAX and PyTorch backends; on PyTorch ``steps_per_execution``
+    must be 1 (Keras runs one step per call there).
 
     The weights, the non-trainable and metric variables and the optimizer's variables are
     bit-identical afterwards, and so are the optimizer's rate (float or schedule), the compiled
     loss, metrics and train function, whatever happened during the sweep. Bad arguments raise
     ``ValueError`` before any training.
     """
-    finder = LRFinder(min_lr, max_lr, num_steps, mode, beta, diverge_threshold, restore=True)
+    settings = (min_lr, max_lr, num_steps, mode, beta, diverge_threshold)
+    finder = LRFinder(*settings, restore=True, _owner="lr_find")
     check_int("lr_find", "batch_size", batch_size, minimum=1)
-    _check_model(model)
-    inputs = _sweep_inputs(x, y, batch_size, num_steps)
+    check_model("lr_find", model)
+    inputs = sweep_inputs("lr_find", x, y, batch_size, num_steps)
+    if inputs.get("batch_size") is not None:  # arrays: the sweep's batches are batch_size rows
+        check_batch_size("lr_find", batch_size)
     if not model.built:
         # The symbolic build Keras itself runs before fit on other backends: it creates the
-        # variables (no computation), so that they exist to be saved before the first step.
-        model._symbolic_build(data_batch=_first_batch(inputs))
-    saved = _FitAttributes(model)
+        # variables (no computation), so that they exist to be saved before the first step;
+        # in the model's tf.distribute scope, as fit builds it.
+        with variable_scope(model):
+            model._symbolic_build(data_batch=first_batch(inputs))
+    if inputs.runs_out is not None:
+        finder._short_hint = inputs.runs_out
+    saved = FitAttributes(model)
     try:
         model.fit(**inputs, epochs=1, shuffle=False, verbose=0, callbacks=[finder])
     finally:
         finder.close()
         saved.restore()
     return finder.result
-
-
-class _FitAttributes:
-    """What ``fit`` itself sets on a model (``history``, ``stop_training``, ``train_function``)."""
-
-    NAMES = ("history", "stop_training", "train_function")
-    _MISSING = object()
-
-    def __init__(self, model: keras.Model):
-        self.model = model
-        self.values = {name: getattr(model, name, self._MISSING) for name in self.NAMES}
-
-    def restore(self) -> None:
-        for name, value in self.values.items():
-            if value is self._MISSING:
-                if name in vars(self.model):
-                    delattr(self.model, name)
-            else:
-                setattr(self.model, name, value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -674,92 +410,64 @@ class LRFinderResult:
     diverge_threshold: float
 
     def suggestion(self, method: str = "steepest") -> float:
-        """A learning rate read from the curve by rule ``method`` (see :mod:`lrbook.suggest`).
+        """A learning rate read from the curve by rule ``method``, one of
+        :data:`lrbook.suggest.METHODS` (each rule's formula is in :mod:`lrbook.suggest`).
 
-        All rules read the raw losses through a lag-free smoother (a centred local line in
-        log10 of the rate), not through the EMA, whose lag pulls every rule to higher rates.
-
-        * ``"steepest"`` (default): find step ``t*`` where the loss falls fastest against
-          log10 of the rate, and return ``sum(lrs[:t*]) / 10``: the rate that covers in 10
-          steps the distance the sweep had covered by then (this corrects the sweep's own lag;
-          the 10 is measured, see ``benchmarks/finder_suggestion.py``).
-        * ``"valley"``: ``sqrt(lrs[start] * lrs[bottom])``, the middle of the descending
-          stretch, from where the loss leaves its starting level to its lowest point.
-        * ``"minimum"``: ``lrs[bottom] / 10``, the rate at the lowest smoothed loss over 10.
-
-        Raises ``ValueError`` with a hint (how to change the range) when the curve cannot carry
-        a suggestion: too few points (a divergence straight away), no descending part, or a
-        sweep that starts inside the descent.
+        The suggestion always lies inside the swept range. Raises ``ValueError`` with a hint
+        (how to change the range) when the curve cannot carry a suggestion: too few points (a
+        divergence straight away), no descending part, or a sweep that starts inside the
+        descent.
         """
         return suggest.suggest(self.lrs, self.losses, method)
+
+    @functools.cached_property
+    def problem(self) -> str | None:
+        """Why the curve's suggestions are doubtful, or ``None`` when they are not.
+
+        A message when the curve carries no suggestion (the ``ValueError`` the rules raise), or
+        when the loss is still falling where the sweep ended (``still_falling``): then the best
+        rate may lie above ``max_lr``. The sweep warns with it, and :meth:`plot` writes it on
+        the figure.
+        """
+        try:
+            curve = suggest.Curve(self.lrs, self.losses)
+        except ValueError as error:
+            return str(error)
+        return STILL_FALLING if curve.still_falling else None
+
+    @property
+    def still_falling(self) -> bool:
+        """``True`` when the lag-free loss is still falling where the sweep ended (see
+        :attr:`lrbook.suggest.Curve.still_falling`): ``lr_range`` then has no upper bound."""
+        return self.problem == STILL_FALLING
 
     def suggestions(self) -> dict[str, float]:
         """Every rule's suggestion, by name."""
         return {method: self.suggestion(method) for method in suggest.METHODS}
 
     def lr_range(self) -> tuple[float, float]:
-        """``(low, high)`` bounds for a cyclical schedule, by :func:`lrbook.suggest.lr_range`."""
+        """``(low, high)`` bounds for a cyclical schedule, by :func:`lrbook.suggest.lr_range`.
+
+        Raises ``ValueError`` when the curve has no upper bound to offer (it is still falling
+        where the sweep ended: raise ``max_lr``) or no descent at all.
+        """
         return suggest.lr_range(self.lrs, self.losses)
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Raw and smoothed loss against the rate (log axis), the suggestions and the stop.
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        methods: str | tuple[str, ...] | None = suggest.METHODS,
+        beta: float | None = None,
+        phases: bool = False,
+    ) -> Axes:
+        """Raw and lag-free loss against the rate, the suggestions, the stop; with ``beta`` the
+        EMA, with ``phases`` the three phases (:func:`lrbook.plotting.plot_range_test`).
 
-        Draws on ``ax``, or on a new figure of the book's size with a white background. When
-        the curve cannot carry a suggestion, the reason is written on the axes instead.
+        Draws on ``ax``, or on a new figure with a white background; matplotlib is imported
+        here, not by ``import lrbook``. When the curve cannot carry a suggestion, or is still
+        falling where the sweep ended, the reason is written on the axes.
         """
-        return _plot_result(self, ax)
+        from lrbook.plotting import plot_range_test
 
-
-def _plot_result(result: LRFinderResult, ax: Axes | None) -> Axes:
-    if ax is None:
-        ax = new_axes()
-        ax.figure.set_facecolor("white")
-        ax.figure.set_layout_engine("constrained")
-    ax.set_facecolor("white")
-    ax.plot(result.lrs, result.losses, color="0.65", lw=0.8, label="loss of each batch")
-    ax.plot(result.lrs, result.smoothed, color="C0", lw=1.8, label=f"EMA, beta={result.beta}")
-    _plot_suggestions(result, ax)
-    if result.stopped_early:
-        ax.axvline(result.stop_lr, color="C3", ls=":", lw=1.2, label=f"stop: {result.stop_reason}")
-    ax.set_xscale("log")
-    ax.set_xlim(result.min_lr, result.max_lr)
-    ax.set_ylim(*_loss_limits(result))
-    ax.set_xlabel("learning rate")
-    ax.set_ylabel("training loss")
-    ax.legend(loc="upper left", fontsize=8)
-    return ax
-
-
-def _plot_suggestions(result: LRFinderResult, ax) -> None:
-    try:
-        picks = result.suggestions()
-    except ValueError as error:
-        message = textwrap.fill(str(error), width=90)
-        ax.text(0.02, 0.04, message, transform=ax.transAxes, fontsize=8, color="C3")
-        return
-    curve = suggest.lag_free(result.lrs, result.losses)
-    usable = np.isfinite(curve)
-    ax.plot(result.lrs[usable], curve[usable], color="C1", lw=1.2, ls="--", label="lag-free")
-    fastest = suggest.Curve(result.lrs, result.losses).steepest
-    ax.plot(
-        result.lrs[fastest], curve[fastest], "o", mfc="none", mec="C2", ms=9, label="fastest fall"
-    )
-    markers = {"steepest": "o", "valley": "s", "minimum": "^"}
-    for index, (method, rate) in enumerate(picks.items()):
-        level = np.interp(np.log(rate), np.log(result.lrs[usable]), curve[usable])
-        label = f"{method}: {rate:.2g}"
-        ax.plot(rate, level, markers.get(method, "D"), color=f"C{index + 2}", ms=7, label=label)
-
-
-def _loss_limits(result: LRFinderResult) -> tuple[float, float]:
-    """From the lowest loss to 1.5 times the highest early loss (a divergence is cut off),
-    or to the highest loss for a curve too short to read."""
-    finite = result.losses[np.isfinite(result.losses)]
-    if finite.size == 0:
-        return 0.0, 1.0
-    low = float(finite.min())
-    high = float(finite.max())
-    if finite.size >= suggest.MIN_POINTS:
-        high = min(high, 1.5 * float(finite[: max(1, finite.size // 10)].max()))
-    margin = 0.05 * max(high - low, 1e-12)
-    return low - margin, max(high, low) + margin
+        return plot_range_test(self, methods=methods, beta=beta, phases=phases, ax=ax)

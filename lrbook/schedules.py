@@ -9,8 +9,13 @@ pure function of the optimizer step written with ``keras.ops``. The same object 
 - is saved with the model (``get_config``, registered as ``"lrbook>Name"``) and, since its only
   state is ``optimizer.iterations``, resumes exactly where it stopped after ``load_model``.
 
-Steps are integers (the optimizer's ``iterations``; a Python int, a NumPy integer array or a
-tensor). Rates are computed in float64 and returned as float32.
+Steps are whole numbers >= 0 (the optimizer's ``iterations``; a Python int, a NumPy array or a
+tensor): a negative or fractional Python or NumPy step is refused, and inside the compiled step,
+where it cannot be checked, a negative step counts as step 0. Rates are computed in float64 and
+int64 and returned as float32. On JAX without ``jax_enable_x64``, which has no 64-bit types,
+they are computed in float32 and int32: every rate is then within a few float32 ulps of the
+formula, and steps must be below 2**31 (as the optimizer's own step counter is there). The
+formulas keep the ends of every phase (restarts, cycle ends, the peak) exact in either precision.
 
 Exponential decay is Keras' own ``keras.optimizers.schedules.ExponentialDecay``, not rewritten
 here: ``ExponentialDecay(lr, decay_steps=k, decay_rate=d, staircase=True)`` is
@@ -22,6 +27,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import math
+import numbers
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -45,27 +51,74 @@ SGDR_MAX_CYCLES = 20_000  # the most cycles that table may hold
 # --- shared helpers ---------------------------------------------------------------------------
 
 
-def _as_step(step: ArrayLike) -> Tensor:
-    """The step(s) as an int64 tensor."""
-    return ops.cast(step, "int64")
+def _wide_dtypes() -> tuple[str, str]:
+    """The integer and float dtypes the schedules compute in: int64 and float64, except on JAX
+    without ``jax_enable_x64``, which has no 64-bit types: int32 and float32 there."""
+    if keras.backend.backend() == "jax":
+        import jax
+
+        if not jax.config.jax_enable_x64:
+            return "int32", "float32"
+    return "int64", "float64"
+
+
+def _as_step(step: ArrayLike, owner: str) -> Tensor:
+    """The step(s) as a tensor of the wide integer dtype (int64, or int32 on JAX).
+
+    Steps count optimizer updates, so they are whole numbers >= 0. Python and NumPy steps that
+    are not are refused (``ValueError`` naming ``owner``); a tensor cannot be checked inside
+    the compiled step, so a negative one counts as step 0 and a fractional one is truncated.
+    """
+    if isinstance(step, (numbers.Number, np.ndarray, list, tuple)):
+        values = np.asarray(step)
+        whole = values.dtype.kind in "iu" or (
+            values.dtype.kind == "f" and bool(np.all(np.isfinite(values) & (values % 1 == 0)))
+        )
+        require(owner, "step", step, whole and bool(np.all(values >= 0)),
+                "whole numbers >= 0 (optimizer steps)")  # fmt: skip
+    step = ops.cast(step, _wide_dtypes()[0])
+    return ops.where(step > 0, step, 0)
+
+
+def _minimum(a: Tensor, b: Tensor | int) -> Tensor:
+    """The smaller of two integers, keeping int64. Keras' ``ops.minimum``, ``ops.maximum`` and
+    ``ops.floor_divide`` return int32 for int64 tensors on PyTorch, so integer steps are combined
+    here with ``where`` and Python's operators (``//``, ``%``), which keep the dtype."""
+    return ops.where(a < b, a, b)
 
 
 def _as_float(value: ArrayLike) -> Tensor:
-    return ops.cast(value, "float64")
+    """``value`` as a tensor of the wide float dtype; a Python number is converted exactly (a
+    cast would round it to float32 first on some backends)."""
+    if isinstance(value, (int, float)):
+        return ops.convert_to_tensor(value, dtype=_wide_dtypes()[1])
+    return ops.cast(value, _wide_dtypes()[1])
 
 
 def _as_rate(lr: Tensor) -> Tensor:
     return ops.cast(lr, "float32")
 
 
-def _cosine_anneal(eta_from: Tensor, eta_to: Tensor, progress: Tensor) -> Tensor:
-    """Half a cosine from ``eta_from`` (progress 0) to ``eta_to`` (progress 1).
+def _power(base: float, exponent: Tensor) -> Tensor:
+    """``base ** exponent`` for a Python ``base > 0``, as ``exp(exponent * log(base))`` with
+    ``log(base)`` taken in Python: in float32 this stays within a few ulps where rounding
+    ``base`` to float32 first would multiply its error by the exponent."""
+    return ops.exp(_as_float(exponent) * math.log(base))
 
-    ``eta_to + 0.5 * (eta_from - eta_to) * (1 + cos(pi * progress))``, written as a weighted
-    mean so that both ends are exact: the weight is exactly 1 at progress 0 and 0 at 1.
+
+def _cosine_anneal(eta_from: Tensor, eta_to: Tensor, done: Tensor, length: Tensor) -> Tensor:
+    """Half a cosine from ``eta_from`` (``done = 0``) to ``eta_to`` (``done = length``).
+
+    ``eta_to + 0.5 * (eta_from - eta_to) * (1 + cos(pi * p))`` with ``p = done / length``,
+    computed as the weighted mean ``cos^2(pi p / 2) * eta_from + sin^2(pi p / 2) * eta_to``,
+    each weight a ``sin^2`` of an exact integer ratio (``done`` and ``length`` are integers).
+    Both ends are exact, and every rate is within a few ulps of the formula in float32 too (the
+    ``1 + cos`` form loses most of its digits near the end of the anneal).
     """
-    weight = 0.5 * (1.0 + ops.cos(math.pi * progress))
-    return weight * eta_from + (1.0 - weight) * eta_to
+    done, length = _as_float(done), _as_float(length)
+    weight_to = ops.square(ops.sin((math.pi / 2) * (done / length)))
+    weight_from = ops.square(ops.sin((math.pi / 2) * ((length - done) / length)))
+    return weight_from * eta_from + weight_to * eta_to
 
 
 # --- step decay -------------------------------------------------------------------------------
@@ -112,8 +165,8 @@ class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
         self.step_size = check_int("StepDecay", "step_size", step_size, minimum=1)
 
     def __call__(self, step: ArrayLike) -> Tensor:
-        drops = ops.floor_divide(_as_step(step), self.step_size)
-        return _as_rate(self.initial_lr * ops.power(self.drop, _as_float(drops)))
+        drops = _as_step(step, "StepDecay") // self.step_size
+        return _as_rate(self.initial_lr * _power(self.drop, drops))
 
     def get_config(self) -> dict:
         return {"initial_lr": self.initial_lr, "drop": self.drop, "step_size": self.step_size}
@@ -191,8 +244,10 @@ class CyclicalLR(keras.optimizers.schedules.LearningRateSchedule):
         mode: ``"triangular"``, ``"triangular2"`` or ``"exp_range"``; the default when
             ``scale_fn`` is given, which then replaces the mode's scale.
         gamma: the per-step decay of ``"exp_range"``, in (0, 1].
-        scale_fn: a custom scale: a function of a float64 tensor (the cycle number or the step)
-            written with ``keras.ops``, returning values in [0, 1]. To save the model it must be
+        scale_fn: a custom scale: a function of a float64 tensor (the cycle number or the step;
+            float32 on JAX without x64) written with ``keras.ops``, returning values in [0, 1]
+            (``ops.power(0.99, u)`` rounds 0.99 to float32 on PyTorch: prefer
+            ``ops.exp(u * math.log(0.99))``). To save the model it must be
             registered with ``@keras.saving.register_keras_serializable(...)`` (a named function
             or a serializable object, never a lambda): ``get_config`` refuses any other.
         scale_mode: what ``scale_fn`` receives: ``"cycle"`` or ``"iterations"`` (the step).
@@ -234,19 +289,22 @@ class CyclicalLR(keras.optimizers.schedules.LearningRateSchedule):
         self.scale_mode = check_choice("CyclicalLR", "scale_mode", scale_mode, SCALE_MODES)
 
     def __call__(self, step: ArrayLike) -> Tensor:
-        n = _as_step(step)
-        cycle = 1 + ops.floor_divide(n, 2 * self.step_size)
-        x = ops.abs(_as_float(n) / self.step_size - 2.0 * _as_float(cycle) + 1.0)
-        amplitude = (self.max_lr - self.base_lr) * ops.maximum(0.0, 1.0 - x)
-        return _as_rate(self.base_lr + amplitude * self._scale(_as_float(cycle), _as_float(n)))
+        n = _as_step(step, "CyclicalLR")
+        cycle = 1 + n // (2 * self.step_size)
+        # 1 - x of the formula, from the step within the cycle: an exact integer ratio (the
+        # closed form subtracts nearly equal numbers and keeps few digits in float32)
+        within = n % (2 * self.step_size)
+        height = _as_float(self.step_size - ops.abs(within - self.step_size)) / self.step_size
+        amplitude = (self.max_lr - self.base_lr) * height
+        return _as_rate(self.base_lr + amplitude * self._scale(_as_float(cycle), n))
 
     def _scale(self, cycle: Tensor, n: Tensor) -> Tensor | float:
         if self.scale_fn is not None:
-            return _as_float(self.scale_fn(cycle if self.scale_mode == "cycle" else n))
+            return _as_float(self.scale_fn(cycle if self.scale_mode == "cycle" else _as_float(n)))
         if self.mode == "triangular2":
-            return 1.0 / ops.power(2.0, cycle - 1.0)
+            return 1.0 / ops.power(_as_float(2.0), cycle - 1.0)
         if self.mode == "exp_range":
-            return ops.power(self.gamma, n)
+            return _power(self.gamma, n)
         return 1.0
 
     def get_config(self) -> dict:
@@ -324,9 +382,9 @@ class SGDR(keras.optimizers.schedules.LearningRateSchedule):
     7, 10, 15, 23, ...), computed exactly (in integer arithmetic near a tie). With ``t_mul=1``
     the cycle of a step is ``step // cycle_length``. With ``t_mul > 1`` the restart steps, the
     exact integer cumulative sum of the lengths, are tabulated through the cycle that holds step
-    2**31 - 1 (the int32 range; a step beyond that cycle fails the lookup, and a ``t_mul`` so
-    close to 1 that the table needs more than 20,000 cycles is refused) and the cycle of a step
-    is found by an integer search in that table: no logarithm, no rounding.
+    2**31 - 1 (the int32 range; a step beyond that cycle stays at its ``eta_min``, and a
+    ``t_mul`` so close to 1 that the table needs more than 20,000 cycles is refused) and the
+    cycle of a step is found by an integer search in that table: no logarithm, no rounding.
 
     ``m_mul`` scales both bounds (the paper's option of decaying ``eta_max`` and ``eta_min``):
     every cycle is a scaled copy of the first and ``eta_max > eta_min`` always holds. With
@@ -392,11 +450,12 @@ class SGDR(keras.optimizers.schedules.LearningRateSchedule):
         return starts
 
     def __call__(self, step: ArrayLike) -> Tensor:
-        step = _as_step(step)
-        i, T_cur, T_i = self._cycle_position(ops.maximum(step - self.warmup_steps, 0))
-        decay = ops.power(self.m_mul, _as_float(i))
+        step = _as_step(step, "SGDR")
+        since_warmup = step - self.warmup_steps
+        i, T_cur, T_i = self._cycle_position(ops.where(since_warmup > 0, since_warmup, 0))
+        decay = _power(self.m_mul, i)
         eta_max, eta_min = self.max_lr * decay, self.min_lr * decay
-        lr = _cosine_anneal(eta_max, eta_min, _as_float(T_cur) / _as_float(T_i - 1))
+        lr = _cosine_anneal(eta_max, eta_min, T_cur, T_i - 1)
         if self.warmup_steps:
             warmup = self.min_lr + (self.max_lr - self.min_lr) * _as_float(step) / self.warmup_steps
             lr = ops.where(step < self.warmup_steps, warmup, lr)
@@ -406,11 +465,17 @@ class SGDR(keras.optimizers.schedules.LearningRateSchedule):
         """Cycle index ``i``, ``T_cur`` and ``T_i`` of ``t`` steps after the first restart."""
         if self._starts is None:
             T_0 = self.cycle_length
-            return ops.floor_divide(t, T_0), ops.mod(t, T_0), T_0
-        found = ops.searchsorted(self._starts, ops.reshape(t, (-1,)), side="right")
+            return t // T_0, t % T_0, T_0
+        # the start and length of every cycle that starts below 2**31 (a length in int32
+        # clipped to 2**31 - 1: only the last cycle's can be longer, and int32 steps end there)
+        dtype = _wide_dtypes()[0]
+        limit = np.iinfo(dtype).max
+        starts = ops.convert_to_tensor(self._starts[:-1], dtype=dtype)
+        lengths = ops.convert_to_tensor(np.minimum(np.diff(self._starts), limit), dtype=dtype)
+        found = ops.searchsorted(starts, ops.reshape(t, (-1,)), side="right")
         i = ops.reshape(found, ops.shape(t)) - 1
-        start, next_start = ops.take(self._starts, i), ops.take(self._starts, i + 1)
-        return i, t - start, next_start - start
+        start, T_i = ops.take(starts, i), ops.take(lengths, i)
+        return i, _minimum(t - start, T_i - 1), T_i
 
     def get_config(self) -> dict:
         return {
@@ -534,14 +599,14 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
         )
 
     def __call__(self, step: ArrayLike) -> Tensor:
-        step = _as_float(ops.minimum(_as_step(step), self.total_steps - 1))
+        step = _minimum(_as_step(step, "OneCycle"), self.total_steps - 1)
         eta_max = self.max_lr
         eta_0 = eta_max / self.div_factor
         eta_final = eta_0 / self.final_div_factor
         rising = step <= self.peak
-        rise = _cosine_anneal(eta_0, eta_max, step / self.peak)
-        fall_progress = (step - self.peak) / (self.total_steps - 1 - self.peak)
-        fall = _cosine_anneal(eta_max, eta_final, fall_progress)
+        rise = _cosine_anneal(eta_0, eta_max, step, self.peak)
+        fall_steps = self.total_steps - 1 - self.peak
+        fall = _cosine_anneal(eta_max, eta_final, step - self.peak, fall_steps)
         return _as_rate(ops.where(rising, rise, fall))
 
     def get_config(self) -> dict:

@@ -17,6 +17,11 @@ epoch is caught, and with ``steps_per_execution=N`` (where Keras runs N steps be
 sees them) the copy is made inside the compiled train step, on the step it belongs to. Without a
 schedule, every ``every`` epochs.
 
+Backends. TensorFlow, JAX and PyTorch. On JAX, whose train step is a pure function of the state
+``fit`` passes it, the copy's buffers travel with that state while the callback trains, and the
+weights are read from it (:mod:`lrbook.backends`). PyTorch runs one step per call:
+``steps_per_execution`` must be 1 there (refused up front).
+
 Where snapshots live. In memory (NumPy copies), or in ``directory`` as Keras weight files
 (``step-0000001250.weights.h5``) listed in ``snapshots.json``. Each file is written under a
 temporary name and renamed, and the list is replaced the same way after it, so a crash leaves
@@ -41,8 +46,18 @@ import keras
 import numpy as np
 from keras import ops
 
+from lrbook.backends import (
+    assign_during_fit,
+    attach_to_metrics,
+    check_multi_step,
+    current_values,
+    detach_from_metrics,
+    is_jax,
+    stateless_step,
+)
 from lrbook.checks import check_int, require
-from lrbook.finder import _rate_owner
+from lrbook.distribute import check_mirrored_steps, variable_scope
+from lrbook.model_state import rate_owner
 
 __all__ = ["Snapshot", "SnapshotEnsemble"]
 
@@ -180,16 +195,10 @@ class SnapshotEnsemble(keras.callbacks.Callback):
             len(getattr(network, "outputs", None) or [None]) == 1,
             "a model with a single output (class scores)",
         )
-        require(
-            owner,
-            "model",
-            model.name,
-            keras.backend.backend() != "jax",
-            "trained on the TensorFlow or PyTorch backend (during fit, JAX holds the weights "
-            "outside the model until the epoch ends)",
-        )
         self._check_architecture(_architecture(network))
-        start = int(_rate_owner(model.optimizer).iterations.numpy())
+        check_mirrored_steps(owner, model)
+        check_multi_step(owner, model)
+        start = self._steps_done()
         steps_per_execution = int(getattr(model, "steps_per_execution", 1) or 1)
         if self.schedule is not None:
             self._check_schedule_is_used(model)
@@ -224,6 +233,17 @@ class SnapshotEnsemble(keras.callbacks.Callback):
         )
         return model.get_layer(self.submodel)
 
+    def set_model(self, model):
+        super().set_model(model)
+        # fit calls this before it builds its train function, where Keras' PyTorch backend
+        # refuses steps_per_execution > 1 with a message that does not name this callback
+        check_multi_step("SnapshotEnsemble", model)
+
+    def _steps_done(self) -> int:
+        """The optimizer's step counter (also during a JAX ``fit``: :mod:`lrbook.backends`)."""
+        iterations = rate_owner(self.model.optimizer).iterations
+        return int(current_values(self.model, [iterations])[0])
+
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
 
@@ -232,11 +252,11 @@ class SnapshotEnsemble(keras.callbacks.Callback):
             return
         if self._hook is not None:
             self._hook.running = True
-        done = int(_rate_owner(self.model.optimizer).iterations.numpy())  # steps run so far
+        done = self._steps_done()  # steps run so far
         while self._ends.next_end() < done:
             end = self._ends.pop()
             if end + 1 == done:  # the block stopped right after the cycle end
-                weights = _values(self._template.weights)
+                weights = current_values(self.model, self._template.weights)
             else:  # the cycle ended inside the block: the train step copied it
                 weights = self._capture.read()
             self._add(weights, end, float(self.schedule(end)))
@@ -246,9 +266,10 @@ class SnapshotEnsemble(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.every is None or (epoch + 1) % self.every:
             return
-        optimizer = _rate_owner(self.model.optimizer)
-        step = int(optimizer.iterations.numpy()) - 1
-        self._add(_values(self._template.weights), step, _rate_at(optimizer, step))
+        optimizer = rate_owner(self.model.optimizer)
+        step = self._steps_done() - 1
+        weights = current_values(self.model, self._template.weights)
+        self._add(weights, step, _rate_at(optimizer, step))
 
     def on_train_end(self, logs=None):
         if self._hook is not None:
@@ -256,7 +277,7 @@ class SnapshotEnsemble(keras.callbacks.Callback):
             self._hook = None
 
     def _check_schedule_is_used(self, model: keras.Model) -> None:
-        used = _rate_owner(model.optimizer)._learning_rate
+        used = rate_owner(model.optimizer)._learning_rate
         same = used is self.schedule or (
             type(used) is type(self.schedule) and used.get_config() == self.schedule.get_config()
         )
@@ -553,39 +574,57 @@ class _InGraphCapture:
 
     Before step ``target`` runs, when the weights are those after step ``target - 1``,
     :meth:`copy_if_due` (called inside the compiled train step by :class:`_TrainStepHook`)
-    copies them into buffer variables, which :meth:`read` returns.
+    copies them into buffer variables, which :meth:`read` returns. On JAX the buffers and the
+    target travel with the train step's state (:mod:`lrbook.backends`) while the hook is on.
     """
 
     def __init__(self, model: keras.Model, network: keras.Model):
         self.model = model
         self.network = network
-        self.iterations = _rate_owner(model.optimizer).iterations
+        self.iterations = rate_owner(model.optimizer).iterations
         self.sources = list(network.weights)
-        self.buffers = [
-            keras.Variable(ops.zeros(v.shape, v.dtype), trainable=False, name="lrbook_snapshot")
-            for v in self.sources
-        ]
-        self.target_step = keras.Variable(-1, dtype="int64", trainable=False, name="lrbook_target")
+        with variable_scope(model):  # mirrored, like the weights, under tf.distribute
+            self.buffers = [
+                keras.Variable(ops.zeros(v.shape, v.dtype), trainable=False, name="lrbook_snapshot")
+                for v in self.sources
+            ]
+            self.target_step = keras.Variable(
+                -1, dtype=self.iterations.dtype, trainable=False, name="lrbook_target"
+            )
         self.traced = None  # (train function it wraps, captures, traced function): for reuse
 
     def fits(self, model: keras.Model, network: keras.Model) -> bool:
         return model is self.model and network is self.network
 
+    @property
+    def variables(self) -> list:
+        return [*self.buffers, self.target_step]
+
     def copy_if_due(self) -> None:
+        due = ops.equal(self.iterations.value, self.target_step.value)
+        if is_jax():  # a pure step: the branches return values, assigned after the cond
+            copies = ops.cond(
+                due,
+                lambda: [source.value for source in self.sources],
+                lambda: [buffer.value for buffer in self.buffers],
+            )
+            for buffer, copy in zip(self.buffers, copies, strict=True):
+                buffer.assign(copy)
+            return
+
         def copy():
             for buffer, source in zip(self.buffers, self.sources, strict=True):
                 buffer.assign(source.value)
             return ops.ones((), "int32")
 
-        due = ops.equal(ops.cast(self.iterations.value, "int64"), self.target_step.value)
         ops.cond(due, copy, lambda: ops.zeros((), "int32"))
 
     def target(self, cycle_end: int) -> None:
         """Copy before the step after ``cycle_end``."""
-        self.target_step.assign(cycle_end + 1)
+        assign_during_fit(self.model, self.target_step, cycle_end + 1)
 
     def read(self) -> list[np.ndarray]:
-        return _values(self.buffers)
+        return current_values(self.model, self.buffers)
 
 
 class _TrainStepHook:
@@ -606,6 +645,7 @@ class _TrainStepHook:
         self.base_train_step = model.train_step
         self.base_function = model.train_function
         self.captures: list[_InGraphCapture] = []
+        self.carrier = None  # on JAX, what carries the captures' variables through the step
         self.running = False  # set once a batch has run: later attaches belong to a new fit
 
     @classmethod
@@ -622,14 +662,26 @@ class _TrainStepHook:
         return hook
 
     def install(self) -> None:
-        captures, base = list(self.captures), self.base_train_step
+        captures, base, model = list(self.captures), self.base_train_step, self.model
 
-        def capturing_train_step(data):
+        def copy_if_due():
             for capture in captures:
                 capture.copy_if_due()
+
+        def capturing_train_step(data):
+            copy_if_due()
             return base(data)
 
-        self.model.train_step = capturing_train_step
+        def capturing_stateless_train_step(state, data):  # JAX's train step
+            return base(stateless_step(model, state, copy_if_due), data)
+
+        if is_jax():
+            self._detach_carrier()
+            variables = [variable for capture in captures for variable in capture.variables]
+            self.carrier = attach_to_metrics(model, variables)
+            self.model.train_step = capturing_stateless_train_step
+        else:
+            self.model.train_step = capturing_train_step
         cached = captures[0].traced
         if cached and cached[0] is self.base_function and cached[1] == captures:
             self.model.train_function = cached[2]
@@ -643,8 +695,14 @@ class _TrainStepHook:
         if not self.captures:
             self.restore()
 
+    def _detach_carrier(self) -> None:
+        if self.carrier is not None:
+            detach_from_metrics(self.model, self.carrier)
+            self.carrier = None
+
     def restore(self) -> None:
         model = self.model
+        self._detach_carrier()
         if self.own_train_step is None:
             model.__dict__.pop("train_step", None)
         else:
@@ -667,7 +725,9 @@ def _predict(model: keras.Model, x, batch_size: int | None) -> np.ndarray:
 
 
 def _values(variables) -> list[np.ndarray]:
-    return [np.array(ops.convert_to_numpy(v.value), copy=True) for v in variables]
+    # the variable, not its value: a scalar tf.distribute variable's value cannot be converted
+    # inside the strategy's scope
+    return [np.array(ops.convert_to_numpy(v), copy=True) for v in variables]
 
 
 def _architecture(model: keras.Model) -> list:

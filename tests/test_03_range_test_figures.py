@@ -4,21 +4,23 @@ They run on synthetic range-test curves (no training): a flat start, a logistic 
 rise, with a little noise, wrapped in an ``LRFinderResult``.
 """
 
+import dataclasses
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 from lrbook import suggest
-from lrbook.finder import LRFinderResult
-from lrbook.plots import (
+from lrbook.book.plots import (
     PHASE_COLORS,
     RangeTestPhases,
     plot_range_test,
     plot_range_test_comparison,
     range_test_phases,
 )
-from lrbook.widgets import range_test_explorer
+from lrbook.book.widgets import range_test_explorer
+from lrbook.finder import LRFinderResult
 
 
 def synthetic_result(min_lr=1e-5, max_lr=10.0, num_steps=200, centre=-2.0, seed=0):
@@ -90,7 +92,7 @@ def _arrays(result):
 
 def test_plot_range_test_draws_the_curves_phases_and_suggestion():
     result = synthetic_result()
-    ax = plot_range_test(result, beta=0.9, method="valley")
+    ax = plot_range_test(result, beta=0.9, methods="valley", phases=True)
     by_label = {line.get_label(): line for line in ax.lines}
     np.testing.assert_array_equal(by_label["loss of each batch"].get_ydata(), result.losses)
     np.testing.assert_allclose(
@@ -98,7 +100,7 @@ def test_plot_range_test_draws_the_curves_phases_and_suggestion():
     )
     np.testing.assert_allclose(by_label["EMA, β=0.9"].get_ydata(), suggest.ema(result.losses, 0.9))
     pick = result.suggestion("valley")
-    (dot,) = [line for label, line in by_label.items() if label.startswith("valley rule")]
+    (dot,) = [line for label, line in by_label.items() if label.startswith("valley:")]
     assert dot.get_xdata()[0] == pick
     phases = range_test_phases(result.lrs, result.losses)
     assert by_label["loss above its start"].get_xdata()[0] == phases.above_start
@@ -111,7 +113,7 @@ def test_plot_range_test_draws_the_curves_phases_and_suggestion():
 
 
 def test_plot_range_test_without_ema_or_suggestion():
-    ax = plot_range_test(synthetic_result(), method=None)
+    ax = plot_range_test(synthetic_result(), methods=None, phases=True)
     labels = [line.get_label() for line in ax.lines]
     assert labels == ["loss of each batch", "lag-free smoothing", "loss above its start"]
 
@@ -196,3 +198,26 @@ def test_range_test_explorer_explains_bounds_in_the_wrong_order(capsys):
     plt.close("all")
     explorer.update()
     assert "must be below" in capsys.readouterr().out
+
+
+def still_falling_result():
+    """A range test stopped while its loss still falls: the descent runs to the last rate."""
+    result = synthetic_result(max_lr=1e-2, centre=-2.3)
+    return dataclasses.replace(result, losses=result.losses - 0.2 * np.log10(result.lrs / 1e-5))
+
+
+def test_a_curve_still_falling_at_max_lr_is_flagged_and_the_plot_says_so():
+    result = still_falling_result()
+    assert result.still_falling and "raise max_lr" in result.problem
+    assert result.lrs[0] <= result.suggestion() <= result.lrs[-1]
+    with pytest.raises(ValueError, match="raise max_lr"):
+        result.lr_range()
+    ax = result.plot()
+    assert any("raise max_lr" in text.get_text().replace("\n", " ") for text in ax.texts)
+
+
+def test_a_curve_that_turns_up_is_not_flagged():
+    result = synthetic_result()
+    assert not result.still_falling and result.problem is None
+    ax = result.plot()
+    assert not ax.texts

@@ -5,8 +5,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from lrbook.plots import plot_step_decay
-from lrbook.widgets import step_decay_explorer
+from lrbook.book.plots import plot_step_decay
+from lrbook.book.widgets import step_decay_explorer
 
 
 def test_plot_step_decay_draws_both_formulas_at_every_step():

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 
 from lrbook import CyclicalLR
-from lrbook.callbacks import BlockLosses
-from lrbook.plots import (
+from lrbook.book.diagnostics import BlockLosses
+from lrbook.book.plots import (
     STRIP_FIGSIZE,
     plot_clr,
     plot_clr_stage,
     plot_seed_runs,
 )
-from lrbook.widgets import clr_explorer
+from lrbook.book.widgets import clr_explorer
 
 # --- plot_clr_stage ---------------------------------------------------------------------------
 
@@ -224,10 +224,19 @@ def test_block_losses_names_a_key_that_is_not_logged():
     callback = BlockLosses(batch_size=4, num_samples=8, key="replica_3_loss")
     callback.on_train_begin()
     callback.on_epoch_begin(0)
-    with pytest.raises(KeyError, match="replica_3_loss.*'loss'"):
+    with pytest.raises(ValueError, match=r"BlockLosses: `key` must be one of the logged .*'loss'"):
         callback.on_train_batch_end(0, {"loss": 1.0})
-    with pytest.raises(ValueError, match="key"):
+    with pytest.raises(ValueError, match="BlockLosses: `key` must be the name of a logged loss"):
         BlockLosses(batch_size=4, num_samples=8, key=1)
+
+
+def test_block_losses_takes_numpy_integers_and_refuses_what_is_no_count():
+    callback = BlockLosses(batch_size=np.int64(4), num_samples=np.int32(8))
+    assert (callback.batch_size, callback.num_samples) == (4, 8)
+    for bad in ({"batch_size": 0}, {"num_samples": 2.5}, {"batch_size": True}):
+        name = next(iter(bad))
+        with pytest.raises(ValueError, match=rf"BlockLosses: `{name}` must be an integer >= 1"):
+            BlockLosses(**{"batch_size": 4, "num_samples": 8, **bad})
 
 
 def test_block_losses_of_each_replica_are_its_own_batch_losses():

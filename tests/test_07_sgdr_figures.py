@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from lrbook import SGDR
-from lrbook.plots import plot_formula_stage, plot_sgdr
-from lrbook.widgets import sgdr_explorer
+from lrbook.book.plots import plot_formula_stage, plot_sgdr
+from lrbook.book.widgets import sgdr_explorer
 
 
 def test_plot_formula_stage_draws_the_values_between_dashed_bounds():

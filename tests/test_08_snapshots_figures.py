@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lrbook import SGDR
-from lrbook.plots import (
+from lrbook.book.plots import (
     ensemble_accuracies,
     plot_disagreement,
     plot_ensemble_accuracy,
@@ -15,7 +15,7 @@ from lrbook.plots import (
     plot_snapshot_schedule,
     prediction_map,
 )
-from lrbook.widgets import snapshot_explorer
+from lrbook.book.widgets import snapshot_explorer
 
 
 def random_probabilities(shape, seed=0):

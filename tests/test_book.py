@@ -66,7 +66,7 @@ def test_first_code_cell_installs_lrbook_only_in_colab(source):
     first = code[0].source
     assert 'if "google.colab" in sys.modules:' in first
     installs = [line.strip() for line in first.splitlines() if "pip install" in line]
-    assert installs == [f'%pip install --quiet "lrbook @ git+{repository_url()}"'], installs
+    assert installs == [f'%pip install --quiet "lrbook[book] @ git+{repository_url()}"'], installs
 
 
 def test_readme_uses_the_configured_repository():

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from lrbook import data
+from lrbook.book import data
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from lrbook import make_deterministic, models
+from lrbook.book import make_deterministic, models
 
 
 def test_seed_defaults_to_zero(monkeypatch):

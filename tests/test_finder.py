@@ -1,4 +1,9 @@
-"""The range test on small real models: what it records, what it leaves behind, what it refuses."""
+"""The range test on small real models: what it records, what it leaves behind, what it refuses.
+
+The file runs under every Keras backend (`make unit` runs it under TensorFlow, JAX and PyTorch).
+TensorFlow and PyTorch are imported for their input types (``tf.data``, ``DataLoader``), which
+Keras' ``fit`` takes on every backend.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,32 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import tensorflow as tf
+import torch
 
-from lrbook import LRFinder, LRFinderResult, data, lr_find, models
-from lrbook.determinism import make_deterministic
-from lrbook.finder import SweepSchedule
+from lrbook import LRFinder, LRFinderResult, lr_find, sweep
+from lrbook.book import data, models
+from lrbook.book.determinism import make_deterministic
 from lrbook.suggest import METHODS, ema, lag_free
+from lrbook.sweep import SweepSchedule
 
 BATCH = 16
 LOSS = "sparse_categorical_crossentropy"
+BACKEND = keras.backend.backend()
+multi_step = pytest.mark.skipif(
+    BACKEND == "torch",
+    reason="Keras' PyTorch backend runs one step per call: steps_per_execution > 1 is refused "
+    "(test_steps_per_execution_above_1_is_refused_on_torch)",
+)
+
+
+def steps(n):
+    """``steps_per_execution=n`` as a test parameter: skipped on PyTorch when above 1."""
+    return pytest.param(n, marks=multi_step) if n > 1 else n
+
+
+def case(*values):
+    """A parameter tuple whose last value is steps_per_execution, skipped on PyTorch above 1."""
+    return pytest.param(*values, marks=multi_step) if values[-1] > 1 else values
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -104,8 +127,9 @@ def assert_trains_like_twin(model, twin, x, y):
 
 def optimizer_copy(model, trainable_variables):
     """A float-rate optimizer of the same kind as the model's, with a copy of its state."""
-    kind = type(model.optimizer)
-    optimizer = kind(momentum=0.9) if kind is keras.optimizers.SGD else kind()
+    kind = type(model.optimizer)  # on PyTorch, a subclass of Keras' own
+    sgd = isinstance(model.optimizer, keras.optimizers.SGD)
+    optimizer = kind(momentum=0.9) if sgd else kind()
     optimizer.build(trainable_variables)
 
     def state(variables):
@@ -114,26 +138,25 @@ def optimizer_copy(model, trainable_variables):
     for target, source in zip(
         state(optimizer.variables), state(model.optimizer.variables), strict=True
     ):
-        target.assign(source)
+        target.assign(np.array(source))  # a copy: JAX donates the arrays a step takes
     return optimizer
 
 
 def replay_losses(model, x, y, lrs):
     """Each step's loss computed independently: a clone with the model's weights and optimizer
-    state, the same batches, the same rates, the loss taken before each update."""
+    state, the same batches, the same rates, the loss taken before each update (made by
+    ``train_on_batch``, on any backend)."""
     clone = keras.models.clone_model(model)
     clone.set_weights(model.get_weights())
     optimizer = optimizer_copy(model, clone.trainable_variables)
     loss_fn = keras.losses.SparseCategoricalCrossentropy()
+    clone.compile(optimizer=optimizer, loss=loss_fn)
     losses = []
     for step, rate in enumerate(lrs):
         xb, yb = x[step * BATCH : (step + 1) * BATCH], y[step * BATCH : (step + 1) * BATCH]
-        with tf.GradientTape() as tape:
-            loss = loss_fn(yb, clone(xb, training=True))
-        grads = tape.gradient(loss, clone.trainable_variables)
+        losses.append(float(loss_fn(yb, clone(xb, training=True))))
         optimizer.learning_rate = float(rate)
-        optimizer.apply(grads, clone.trainable_variables)
-        losses.append(float(loss))
+        clone.train_on_batch(xb, yb)
     return np.array(losses)
 
 
@@ -167,7 +190,7 @@ def test_result_records_each_step_rate_and_settings(mnist):
 
 @pytest.mark.parametrize(
     "optimizer_name, steps_per_execution",
-    [("sgd_momentum", 1), ("adam", 1), ("adam", 4), ("sgd_schedule", 4)],
+    [case("sgd_momentum", 1), case("adam", 1), case("adam", 4), case("sgd_schedule", 4)],
 )
 def test_recorded_loss_is_each_batch_loss(mnist, optimizer_name, steps_per_execution):
     x, y = mnist
@@ -192,6 +215,7 @@ def test_smoothed_is_the_bias_corrected_ema_of_the_losses(mnist):
     np.testing.assert_allclose(result.smoothed, expected, rtol=1e-12)
 
 
+@multi_step
 def test_steps_per_execution_gives_every_step_its_own_rate_and_loss(mnist):
     x, y = mnist
     one = lr_find(small_model(), x, y, batch_size=BATCH, num_steps=18, min_lr=1e-3, max_lr=3.0)
@@ -214,7 +238,13 @@ def test_steps_per_execution_gives_every_step_its_own_rate_and_loss(mnist):
 
 @pytest.mark.parametrize(
     "optimizer_name, steps_per_execution",
-    [("adam", 1), ("sgd_momentum", 1), ("sgd_schedule", 1), ("adam", 4), ("loss_scale_adam", 1)],
+    [
+        case("adam", 1),
+        case("sgd_momentum", 1),
+        case("sgd_schedule", 1),
+        case("adam", 4),
+        case("loss_scale_adam", 1),
+    ],
 )
 def test_model_is_bit_identical_after_the_sweep(mnist, optimizer_name, steps_per_execution):
     x, y = mnist
@@ -368,6 +398,56 @@ def test_arrays_dataset_and_pydataset_give_the_same_curve_repeating_small_data(m
     np.testing.assert_array_equal(long.losses, from_arrays.losses)
 
 
+def batches_of(x, y):
+    """A Python generator of (x, y) batches of BATCH rows."""
+    for start in range(0, len(x), BATCH):
+        yield x[start : start + BATCH], y[start : start + BATCH]
+
+
+def loader_of(x, y, **kwargs):
+    dataset = torch.utils.data.TensorDataset(torch.from_numpy(x), torch.from_numpy(y))
+    return torch.utils.data.DataLoader(dataset, batch_size=BATCH, **kwargs)
+
+
+def test_a_generator_and_a_dataloader_give_the_same_curve_as_arrays(mnist):
+    x, y = mnist
+    settings = {"num_steps": 8, "min_lr": 1e-3, "max_lr": 1.0}
+    from_arrays = lr_find(small_model(), x, y, batch_size=BATCH, **settings)
+    generator = batches_of(x, y)  # 20 batches
+    from_generator = lr_find(small_model(), generator, **settings)
+    np.testing.assert_allclose(from_generator.losses, from_arrays.losses, rtol=1e-6)
+    np.testing.assert_array_equal(next(generator)[0], x[8 * BATCH : 9 * BATCH])  # 8 taken
+    from_iterator = lr_find(small_model(), iter(list(batches_of(x, y))), **settings)
+    np.testing.assert_allclose(from_iterator.losses, from_arrays.losses, rtol=1e-6)
+    few = slice(0, 3 * BATCH)  # three batches: the loader is run through again and again
+    from_loader = lr_find(small_model(), loader_of(x[few], y[few]), **settings)
+    repeated = lr_find(small_model(), x[few], y[few], batch_size=BATCH, **settings)
+    np.testing.assert_allclose(from_loader.losses, repeated.losses, rtol=1e-6)
+
+
+def test_a_shuffling_dataloader_and_an_unbuilt_model(mnist):
+    x, y = mnist
+    model = small_model(built=False)
+    reference = small_model(built=False)
+    reference.build((None, 40, 1))
+    result = lr_find(model, loader_of(x[:64], y[:64], shuffle=True), num_steps=10)
+    assert result.losses.size == 10 and np.all(np.isfinite(result.losses))
+    for a, b in zip(model.get_weights(), reference.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_generator_that_runs_out_ends_the_sweep_short_with_a_warning(mnist):
+    x, y = mnist
+    model, twin = trained_model(x, y, "adam"), trained_model(x, y, "adam")
+    values, objects = state_values(model), compiled_objects(model)
+    few = batches_of(x[: 5 * BATCH], y[: 5 * BATCH])
+    with pytest.warns(UserWarning, match=r"ran 5 of num_steps=12 steps: x, a generator, ran out"):
+        result = lr_find(model, few, num_steps=12, min_lr=1e-3, max_lr=1.0)
+    assert result.losses.size == 5 and not result.stopped_early
+    assert_unchanged(model, values, objects)
+    assert_trains_like_twin(model, twin, x, y)
+
+
 def test_same_inputs_and_seed_give_the_same_curve(mnist):
     x, y = mnist
     first = lr_find(small_model(optimizer=keras.optimizers.Adam()), x, y, batch_size=BATCH)
@@ -414,24 +494,48 @@ def test_bad_arguments_raise_before_any_training(mnist, kwargs, name):
 def test_bad_data_and_models_are_refused(mnist):
     x, y = mnist
     uncompiled = models.make_mlp(0, hidden=(16,))
-    with pytest.raises(ValueError, match="model must be compiled"):
+    with pytest.raises(
+        ValueError, match=r"lr_find: `model` must be compiled with an optimizer and a loss"
+    ):
         lr_find(uncompiled, x, y)
     model = small_model()
-    with pytest.raises(ValueError, match="x must hold at least one sample, got 0"):
+    with pytest.raises(
+        ValueError, match=r"lr_find: `x` must be non-empty \(at least one sample\); got 0 samples\."
+    ):
         lr_find(model, x[:0], y[:0])
-    with pytest.raises(ValueError, match=r"same number of samples, got sizes \[10, 320\]"):
+    with pytest.raises(
+        ValueError, match=r"lr_find: `y` must be as long as x; got samples of sizes \[10, 320\]\."
+    ):
         lr_find(model, x, y[:10])
-    with pytest.raises(ValueError, match="PyDataset of length 0"):
+    with pytest.raises(
+        ValueError,
+        match=r"lr_find: `x` must be non-empty \(at least one batch\); got an empty PyDataset\.",
+    ):
         lr_find(model, Batches(x[:0], y[:0]))
-    with pytest.raises(ValueError, match="y must be None"):
+    with pytest.raises(
+        ValueError, match=r"lr_find: `y` must be None when x is a Batches; got a ndarray\."
+    ):
         lr_find(model, Batches(x, y), y)
-    with pytest.raises(ValueError, match="empty tf.data.Dataset"):
+    with pytest.raises(
+        ValueError,
+        match=r"`x` must be non-empty \(at least one batch\); got an empty tf.data.Dataset\.",
+    ):
         lr_find(model, tf.data.Dataset.from_tensor_slices((x, y)).batch(BATCH).take(0))
-    with pytest.raises(ValueError, match="x must be arrays"):
-        lr_find(model, (row for row in x), y)
+    with pytest.raises(ValueError, match=r"lr_find: `x` must be arrays .*; got a str\."):
+        lr_find(model, "images.npy", y)
+    empty = r"lr_find: `x` must be non-empty \(at least one batch\); got an "
+    with pytest.raises(ValueError, match=empty + r"exhausted generator\."):
+        lr_find(model, batches_of(x[:0], y[:0]))
+    with pytest.raises(ValueError, match=empty + r"empty DataLoader\."):
+        lr_find(model, loader_of(x[:0], y[:0]))
+    with pytest.raises(ValueError, match=r"lr_find: `y` must be None when x is a generator"):
+        lr_find(model, batches_of(x, y), y)
     assert not model.optimizer.built and model.train_function is None
     accumulating = small_model(optimizer=keras.optimizers.SGD(gradient_accumulation_steps=2))
-    with pytest.raises(ValueError, match="gradient_accumulation_steps must be None.*got 2"):
+    with pytest.raises(
+        ValueError,
+        match=r"lr_find: `model.optimizer.gradient_accumulation_steps` must be None.*got .*=2\.",
+    ):
         lr_find(accumulating, x, y)
 
 
@@ -465,14 +569,22 @@ def test_callback_records_the_same_sweep_as_lr_find(mnist):
     assert "compute_loss" not in vars(model)
 
 
-def test_callback_without_restore_keeps_the_sweep_training(mnist):
+@pytest.mark.parametrize(
+    "steps_per_execution, iterations",
+    [(1, 10), pytest.param(4, 12, marks=multi_step)],  # 4: three executions of four steps
+)
+def test_callback_without_restore_keeps_the_sweep_training(mnist, steps_per_execution, iterations):
     x, y = mnist
-    model = small_model(steps_per_execution=4)
+    model = small_model(steps_per_execution=steps_per_execution)
+    twin = small_model(steps_per_execution=steps_per_execution)
     rate_variable = model.optimizer._learning_rate
     finder = LRFinder(min_lr=1e-3, max_lr=1.0, num_steps=10, restore=False)
     model.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0, callbacks=[finder])
     assert finder.result.losses.size == 10
-    assert int(model.optimizer.iterations) == 12  # three executions of four steps
+    assert int(model.optimizer.iterations) == iterations
+    assert not any(
+        np.array_equal(a, b) for a, b in zip(model.get_weights(), twin.get_weights(), strict=True)
+    )  # the model kept the sweep's updates
     assert model.optimizer._learning_rate is rate_variable
     assert float(model.optimizer.learning_rate) == pytest.approx(0.01)
     assert "compute_loss" not in vars(model)
@@ -506,16 +618,56 @@ def test_callback_close_restores_the_model_after_fit_raised(mnist):
     assert finder.result.losses.size >= 1
 
 
-class ManualLoss(keras.Sequential):
-    """A model whose train_step computes its loss by hand, without compute_loss."""
+def manual_loss(y, y_pred):
+    return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, y_pred))
 
-    def train_step(self, data):
-        x, y = data
-        with tf.GradientTape() as tape:
-            loss = keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, self(x)))
-        grads = tape.gradient(loss, self.trainable_variables)
-        self.optimizer.apply(grads, self.trainable_variables)
-        return {"loss": loss}
+
+class ManualLoss(keras.Sequential):
+    """A model whose train_step computes its loss by hand, without compute_loss: each backend
+    writes its own train step (Keras' guide to customizing ``fit``)."""
+
+    if BACKEND == "tensorflow":
+
+        def train_step(self, data):
+            x, y = data
+            with tf.GradientTape() as tape:
+                loss = manual_loss(y, self(x, training=True))
+            grads = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply(grads, self.trainable_variables)
+            return {"loss": loss}
+
+    elif BACKEND == "torch":
+
+        def train_step(self, data):
+            x, y = data
+            self.zero_grad()
+            loss = manual_loss(y, self(x, training=True))
+            loss.backward()
+            grads = [v.value.grad for v in self.trainable_variables]
+            with torch.no_grad():
+                self.optimizer.apply(grads, self.trainable_variables)
+            return {"loss": loss}
+
+    else:
+
+        def train_step(self, state, data):
+            import jax
+
+            trainable, non_trainable, optimizer_variables, metrics_variables = state
+            x, y = data
+
+            def loss_of(trainable):
+                y_pred, new_non_trainable = self.stateless_call(
+                    trainable, non_trainable, x, training=True
+                )
+                return manual_loss(y, y_pred), new_non_trainable
+
+            (loss, non_trainable), grads = jax.value_and_grad(loss_of, has_aux=True)(trainable)
+            trainable, optimizer_variables = self.optimizer.stateless_apply(
+                optimizer_variables, grads, trainable
+            )
+            state = (trainable, non_trainable, optimizer_variables, metrics_variables)
+            return {"loss": loss}, state
 
 
 def test_a_train_step_without_compute_loss_is_refused_and_restored(mnist):
@@ -532,15 +684,31 @@ def test_a_train_step_without_compute_loss_is_refused_and_restored(mnist):
     assert "compute_loss" not in vars(model)
 
 
-def test_callback_refuses_an_unbuilt_model(mnist):
+def test_callback_on_an_unbuilt_model(mnist):
+    """JAX's and PyTorch's ``fit`` build the model before the first callback; TensorFlow's
+    builds it inside the first step, too late to save its state: the finder refuses it there."""
     x, y = mnist
     model = small_model(built=False)
-    with pytest.raises(ValueError, match="needs a built model"):
-        model.fit(x, y, batch_size=BATCH, verbose=0, callbacks=[LRFinder(num_steps=5)])
+    finder = LRFinder(num_steps=5)
+    if BACKEND == "tensorflow":
+        with pytest.raises(
+            ValueError,
+            match=r"LRFinder: `model` must be built .*; got model '\w+' with built=False\.",
+        ):
+            model.fit(x, y, batch_size=BATCH, verbose=0, callbacks=[finder])
+        return
+    reference = small_model(built=False)
+    reference.build((None, 40, 1))
+    model.fit(x, y, batch_size=BATCH, verbose=0, callbacks=[finder])
+    assert finder.result.losses.size == 5
+    for a, b in zip(model.get_weights(), reference.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)  # the new weights restored to their initial values
 
 
 def test_callback_refuses_bad_arguments():
-    with pytest.raises(ValueError, match=r"`max_lr` must be a finite number > 0; got max_lr=-1\."):
+    with pytest.raises(
+        ValueError, match=r"LRFinder: `max_lr` must be a finite number > 0; got max_lr=-1\."
+    ):
         LRFinder(max_lr=-1)
 
 
@@ -574,14 +742,15 @@ def test_plot_draws_the_curves_suggestions_and_stop(full_sweep):
     labels = [text.get_text() for text in ax.get_legend().get_texts()]
     assert ax.get_xscale() == "log"
     assert tuple(ax.figure.get_size_inches()) == pytest.approx((7.0, 3.6))
-    assert any("loss of each batch" in label for label in labels)
-    assert any(label.startswith("EMA") for label in labels)
+    assert "loss of each batch" in labels and "lag-free smoothing" in labels
+    assert not any(label.startswith("EMA") for label in labels)  # only when asked for
     for method in METHODS:
         assert any(label.startswith(method) for label in labels), method
     assert any(label.startswith("stop") for label in labels) == full_sweep.stopped_early
     plt.close(ax.figure)
     _, given = plt.subplots()
-    assert full_sweep.plot(ax=given) is given
+    assert full_sweep.plot(ax=given, beta=0.9) is given
+    assert "EMA, β=0.9" in [line.get_label() for line in given.lines]
     plt.close(given.figure)
 
 
@@ -594,3 +763,69 @@ def test_a_sweep_that_diverges_at_once_says_so(mnist):
     ax = result.plot()  # still draws the curve, with the reason instead of suggestions
     assert any("min_lr" in text.get_text() for text in ax.texts)
     plt.close(ax.figure)
+
+
+# ------------------------------------------------------------------- a second sweep
+
+
+@pytest.mark.parametrize("steps_per_execution", [1, steps(4)])
+def test_a_second_sweep_reuses_the_traced_step_and_records_the_same_curve(
+    mnist, steps_per_execution, monkeypatch
+):
+    x, y = mnist
+    model = small_model(steps_per_execution=steps_per_execution)
+    first = lr_find(model, x, y, batch_size=BATCH, min_lr=1e-4, max_lr=1.0, num_steps=20)
+    traced = sweep._TRACED[model].train_function
+    writes = []  # Python runs the recorder's code only while tracing (on PyTorch: every step)
+    write = sweep.StepLosses._write
+    monkeypatch.setattr(sweep.StepLosses, "_write", lambda *a: writes.append(1) or write(*a))
+    again = lr_find(model, x, y, batch_size=BATCH, min_lr=1e-4, max_lr=1.0, num_steps=20)
+    assert sweep._TRACED[model].train_function is traced
+    assert len(writes) == (20 if BACKEND == "torch" else 0)  # not traced again
+    np.testing.assert_array_equal(again.losses, first.losses)
+    np.testing.assert_array_equal(again.lrs, first.lrs)
+
+
+def test_a_second_sweep_with_other_settings_records_what_a_first_sweep_would(mnist):
+    x, y = mnist
+    reused = small_model()
+    lr_find(reused, x, y, batch_size=BATCH, min_lr=1e-4, max_lr=1.0, num_steps=30)
+    traced = sweep._TRACED[reused].train_function
+    settings = {"batch_size": BATCH, "min_lr": 1e-3, "max_lr": 3.0, "num_steps": 20}
+    second = lr_find(reused, x, y, **settings)
+    assert sweep._TRACED[reused].train_function is traced  # shorter: the same trace serves
+    fresh = lr_find(small_model(), x, y, **settings)
+    np.testing.assert_array_equal(second.lrs, fresh.lrs)
+    np.testing.assert_allclose(second.losses, fresh.losses, rtol=1e-6)
+
+
+def test_a_recompiled_model_is_traced_again(mnist):
+    x, y = mnist
+    model = small_model()
+    lr_find(model, x, y, batch_size=BATCH, num_steps=10)
+    traced = sweep._TRACED[model].train_function
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=LOSS)
+    result = lr_find(model, x, y, batch_size=BATCH, num_steps=10)
+    assert sweep._TRACED[model].train_function is not traced
+    assert np.all(np.isfinite(result.losses))
+
+
+@pytest.mark.skipif(BACKEND != "torch", reason="only Keras' PyTorch backend refuses it")
+def test_steps_per_execution_above_1_is_refused_on_torch(mnist):
+    x, y = mnist
+    model = small_model(steps_per_execution=4)
+    message = r"`model.steps_per_execution` must be 1 on the PyTorch backend .*; got .*=4\."
+    with pytest.raises(ValueError, match="lr_find: " + message):
+        lr_find(model, x, y, batch_size=BATCH)
+    with pytest.raises(ValueError, match="LRFinder: " + message):
+        model.fit(x, y, batch_size=BATCH, verbose=0, callbacks=[LRFinder()])
+    assert model.train_function is None
+
+
+def test_a_sweep_whose_curve_cannot_be_read_warns_and_says_why(mnist):
+    x, y = mnist
+    with pytest.warns(UserWarning, match="never falls clearly below its start") as caught:
+        result = lr_find(small_model(), x, y, batch_size=BATCH, min_lr=1e-9, max_lr=1e-8)
+    assert result.problem in [str(warning.message) for warning in caught]
+    with pytest.raises(ValueError, match="never falls clearly below its start"):
+        result.suggestion()

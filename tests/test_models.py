@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from lrbook import models
+from lrbook.book import models
 
 
 @pytest.mark.parametrize("build", [models.make_cnn, models.make_mlp])
@@ -31,7 +31,7 @@ def test_outputs_are_probabilities(build):
 
 
 def test_cnn_learns_mnist1d_at_a_good_rate():
-    from lrbook.data import load_mnist1d
+    from lrbook.book.data import load_mnist1d
 
     keras.utils.set_random_seed(0)
     (x, y), (x_test, y_test) = load_mnist1d()

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from lrbook import make_deterministic, models
+from lrbook.book import make_deterministic, models
 from lrbook.book.replicas import fit_replicas
 from lrbook.schedules import CyclicalLR
 

@@ -2,7 +2,7 @@
 
 The reference for "the weights at a cycle end" is a plain run that records the weights after
 every optimizer step. The file imports nothing backend-specific, and `make unit` runs it under
-TensorFlow and under PyTorch (KERAS_BACKEND=torch).
+TensorFlow, JAX and PyTorch (KERAS_BACKEND).
 """
 
 import json
@@ -231,6 +231,7 @@ def test_two_callbacks_on_one_model_both_exact_and_the_model_restored(steps_per_
     assert_weights_equal(held_weights(second, 0), reference[13])
     assert "train_step" not in vars(model)
     assert not any("lrbook" in name for name in vars(model))
+    assert not any("lrbook" in metric.name for metric in model.metrics)  # JAX's state carrier
 
 
 class Interrupt(Exception):
@@ -598,3 +599,19 @@ def test_cycles_shorter_than_an_execution_are_refused(steps_per_execution, data)
             *data, batch_size=BATCH, epochs=1, verbose=0, callbacks=[SnapshotEnsemble(schedule)]
         )
     assert "train_step" not in vars(model)
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "torch", reason="only Keras' PyTorch backend refuses it"
+)
+def test_steps_per_execution_above_1_is_refused_on_torch(data):
+    schedule = SGDR(0.0, 0.1, cycle_length=7)
+    model = compile_model(make_model(), schedule, steps_per_execution=3)
+    with pytest.raises(
+        ValueError,
+        match=r"SnapshotEnsemble: `model.steps_per_execution` must be 1 on the PyTorch backend",
+    ):
+        model.fit(
+            *data, batch_size=BATCH, epochs=1, verbose=0, callbacks=[SnapshotEnsemble(schedule)]
+        )
+    assert model.train_function is None

@@ -64,6 +64,21 @@ def test_local_line_recovers_a_straight_line_exactly():
     np.testing.assert_allclose(slopes, -0.7, atol=1e-12)
 
 
+def test_local_line_fits_each_window_whatever_the_order_of_the_points():
+    # Increasing x takes a fast path (running sums); any other order the direct fit.
+    rng = np.random.default_rng(5)
+    x = np.sort(rng.uniform(-7, 1, 120))
+    y = 2.0 + np.sin(x) + rng.normal(0, 0.1, x.size)
+    values, slopes = local_line(x, y, half_width=0.4)
+    order = rng.permutation(x.size)
+    shuffled_values, shuffled_slopes = local_line(x[order], y[order], half_width=0.4)
+    np.testing.assert_allclose(shuffled_values, values[order], atol=1e-10)
+    np.testing.assert_allclose(shuffled_slopes, slopes[order], atol=1e-9)
+    near = np.abs(x - x[60]) <= 0.4
+    slope, intercept = np.polyfit(x[near] - x[60], y[near], 1)
+    assert values[60] == pytest.approx(intercept) and slopes[60] == pytest.approx(slope)
+
+
 def test_lag_free_ends_at_the_first_non_finite_loss():
     lrs = sweep(30)
     losses = curve(lrs)
@@ -180,3 +195,160 @@ def test_a_curve_already_falling_at_the_first_rate_says_so(method):
 def test_mismatched_arrays_are_refused():
     with pytest.raises(ValueError, match=r"same length, got shapes \(3,\) and \(2,\)"):
         suggest.steepest([1e-3, 1e-2, 1e-1], [2.0, 1.0])
+
+
+# ------------------------------------------------------------------------ linear sweeps
+
+
+def linear_sweep(num_steps=100, min_lr=1e-3, max_lr=0.2):
+    return min_lr + (max_lr - min_lr) * np.arange(num_steps) / (num_steps - 1)
+
+
+def linear_curve(lrs, centre=0.06, width=0.01, diverge_at=np.inf, noise=0.02, seed=0):
+    """Flat at 2.3, a logistic descent to 0.5 whose steepest point (against the rate itself)
+    is at ``centre``, then a quadratic rise past ``diverge_at`` (rates, not decades)."""
+    loss = 0.5 + 1.8 / (1 + np.exp((lrs - centre) / width))
+    loss = loss + np.where(lrs > diverge_at, 400.0 * (lrs - diverge_at) ** 2, 0.0)
+    return loss + np.random.default_rng(seed).normal(0.0, noise, lrs.size)
+
+
+def test_the_spacing_is_read_from_the_rates():
+    assert suggest.sweep_spacing(sweep()) == "exponential"
+    assert suggest.sweep_spacing(linear_sweep()) == "linear"
+    assert suggest.sweep_spacing(sweep(2)) == "exponential"
+    assert Curve(linear_sweep(), linear_curve(linear_sweep())).spacing == "linear"
+    with pytest.raises(ValueError, match=r"spacing must be one of .* got 'log'"):
+        suggest.steepest(sweep(), curve(sweep()), spacing="log")
+
+
+def test_a_plainly_descending_linear_sweep_is_read_in_its_own_spacing():
+    lrs = linear_sweep()
+    losses = linear_curve(lrs)
+    found = Curve(lrs, losses)
+    assert found.half_width == suggest.LINEAR_HALF_WIDTH
+    np.testing.assert_allclose(found.x, (lrs - lrs[0]) / (lrs[-1] - lrs[0]))
+    assert abs(lrs[found.steepest] - 0.06) <= 0.01  # where it falls fastest, in rate
+    assert found.still_falling is False  # flat at the end, the lowest point long before
+    picks = {method: suggest.suggest(lrs, losses, method) for method in suggest.METHODS}
+    assert all(lrs[0] <= rate <= lrs[-1] for rate in picks.values())
+    assert picks["valley"] == pytest.approx((lrs[found.start] + lrs[found.bottom]) / 2)
+    assert picks["steepest"] == pytest.approx(lrs[: found.steepest].sum() / 10)
+    assert picks == {m: suggest.suggest(lrs, losses, m, spacing="linear") for m in picks}
+
+
+def test_a_narrow_linear_sweep_read_in_decades_was_refused():
+    # One decade swept linearly: read in decades (as every sweep was before the rules worked
+    # in the sweep's own spacing), the first window of 0.8 decades holds most of the sweep,
+    # descent included, and the curve is refused; read in its own spacing, it is not.
+    lrs = linear_sweep(min_lr=0.01, max_lr=0.1)
+    losses = linear_curve(lrs, centre=0.04, width=0.005)
+    with pytest.raises(ValueError, match="already falling fast"):
+        suggest.steepest(lrs, losses, spacing="exponential")
+    found = Curve(lrs, losses)
+    assert abs(lrs[found.steepest] - 0.04) <= 0.003
+    assert not found.still_falling
+    for method in suggest.METHODS:
+        assert 0.01 <= suggest.suggest(lrs, losses, method) <= 0.1
+
+
+def test_lag_free_follows_a_straight_line_in_a_linear_sweep_exactly():
+    lrs = linear_sweep(50)
+    np.testing.assert_allclose(lag_free(lrs, 3.0 - 5.0 * lrs), 3.0 - 5.0 * lrs, atol=1e-12)
+
+
+def test_rates_must_be_an_increasing_sweep():
+    with pytest.raises(ValueError, match="lrs must be positive, finite and increasing"):
+        suggest.steepest([1e-3, 1e-4, 1e-2], [2.0, 1.0, 0.5])
+    with pytest.raises(ValueError, match="lrs must be positive, finite and increasing"):
+        suggest.steepest([0.0, 1e-4, 1e-2], [2.0, 1.0, 0.5])
+
+
+# ---------------------------------------------------------- still falling where it ends
+
+
+def test_a_curve_still_falling_at_the_end_says_so_and_stays_in_range():
+    lrs = sweep(300, min_lr=1e-4, max_lr=1.0)  # slow: 32 steps' worth of lr_t by step t
+    losses = curve(lrs, centre=-0.15, width=0.15, diverge_at=np.inf)  # steepest near max_lr
+    found = Curve(lrs, losses)
+    assert found.still_falling is True
+    assert found.bottom >= lrs.size - 6 and found.steepest > found.start
+    unclipped = lrs[: found.steepest].sum() / suggest.STEEPEST_STEPS
+    assert unclipped > lrs[-1]  # the formula lands above the sweep ...
+    assert suggest.steepest(lrs, losses) == lrs[-1]  # ... and the rule stops at its end
+    for method in suggest.METHODS:
+        assert lrs[0] <= suggest.suggest(lrs, losses, method) <= lrs[-1]
+    with pytest.raises(ValueError, match=r"still falling where the sweep ends.*raise max_lr"):
+        lr_range(lrs, losses)
+
+
+def test_a_curve_that_turns_up_or_blows_up_is_not_still_falling():
+    lrs = sweep()
+    turning = curve(lrs, centre=-2.0, diverge_at=-0.5)
+    assert Curve(lrs, turning).still_falling is False
+    blown = curve(lrs, centre=0.85, width=0.15, diverge_at=np.inf)
+    blown[-3:] = [np.nan, np.nan, np.nan]  # falling until the loss is no longer finite
+    found = Curve(lrs, blown)
+    assert found.still_falling is False
+    assert lr_range(lrs, blown)[1] == lrs[found.bottom] <= lrs[-4]
+
+
+def test_a_curve_that_never_falls_still_raises():
+    lrs = sweep()
+    flat = 2.3 + np.random.default_rng(3).normal(0, 0.05, lrs.size)
+    with pytest.raises(ValueError, match="never falls clearly"):
+        lr_range(lrs, flat)
+
+
+# ---------------------------------------------------------------------------------- fuzz
+
+
+def random_sweep(rng):
+    """A random sweep and curve: either spacing, 12 to 300 steps, a descent anywhere (also
+    outside the range), any width and noise, a rise or none, non-finite tails, spikes."""
+    num_steps = int(rng.integers(12, 301))
+    if rng.random() < 0.7:
+        low = 10 ** rng.uniform(-8, -2)
+        lrs = low * (10 ** rng.uniform(1, 9)) ** (np.arange(num_steps) / (num_steps - 1))
+        x = (np.log10(lrs) - np.log10(lrs[0])) / np.ptp(np.log10(lrs))
+    else:
+        low = 10 ** rng.uniform(-5, -1)
+        lrs = low + low * rng.uniform(2, 1000) * np.arange(num_steps) / (num_steps - 1)
+        x = (lrs - lrs[0]) / np.ptp(lrs)
+    high, drop = rng.uniform(0.5, 5), rng.uniform(0.01, 1)
+    loss = high - high * drop / (1 + np.exp(-(x - rng.uniform(-0.3, 1.3)) / rng.uniform(0.01, 0.4)))
+    rise_at = rng.uniform(0.2, 1.5)
+    loss = loss + np.where(x > rise_at, rng.uniform(0, 50) * (x - rise_at) ** 2, 0.0)
+    loss = loss + rng.normal(0, high * drop * rng.choice([0.0, 0.01, 0.1, 0.5]), num_steps)
+    if rng.random() < 0.1:
+        loss[rng.integers(0, num_steps, 3)] *= rng.uniform(3, 30)
+    if rng.random() < 0.2:
+        loss[rng.integers(num_steps // 4, num_steps) :] = rng.choice([np.nan, np.inf])
+    return lrs, loss
+
+
+def test_every_suggestion_of_thousands_of_random_curves_is_inside_the_swept_range():
+    rng = np.random.default_rng(2024)
+    read, still_falling, beyond = 0, 0, 0
+    for _ in range(3000):
+        lrs, losses = random_sweep(rng)
+        try:
+            found = Curve(lrs, losses)
+        except ValueError:
+            for method in suggest.METHODS:
+                with pytest.raises(ValueError):
+                    suggest.suggest(lrs, losses, method)
+            continue
+        read += 1
+        last = found.lrs[-1]  # the last finite rate
+        for method in suggest.METHODS:
+            assert lrs[0] <= suggest.suggest(lrs, losses, method) <= last, (lrs, losses, method)
+        beyond += lrs[: found.steepest].sum() / suggest.STEEPEST_STEPS > last
+        if found.still_falling:
+            still_falling += 1
+            with pytest.raises(ValueError, match="raise max_lr"):
+                lr_range(lrs, losses)
+        else:
+            assert lrs[0] < lr_range(lrs, losses)[1] <= last
+    # The fuzz reaches every case: readable curves, still-falling ones, and formulas that
+    # would land above the sweep without the clip.
+    assert read > 800 and still_falling > 50 and beyond > 50, (read, still_falling, beyond)

@@ -2,9 +2,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from lrbook.plots import plot_descent_1d, plot_descent_2d, plot_schedule
-from lrbook.toy import Bowl, gradient_descent
-from lrbook.widgets import descent_explorer
+from lrbook.book.plots import plot_descent_1d, plot_descent_2d, plot_schedule
+from lrbook.book.toy import Bowl, gradient_descent
+from lrbook.book.widgets import descent_explorer
 
 
 @pytest.mark.parametrize("lr", [0.1, 0.9, 1.5, 2.5])

@@ -102,7 +102,7 @@ def fit_replicas(
 
     Example, three seeds of the book's CNN::
 
-        replicas = fit_replicas(lrbook.models.make_cnn, [0, 1, 2],
+        replicas = fit_replicas(book.models.make_cnn, [0, 1, 2],
                                 keras.optimizers.SGD(0.05, momentum=0.9),
                                 x_train, y_train, batch_size=32, epochs=4,
                                 validation_data=(x_test, y_test), verbose=0)
@@ -111,7 +111,7 @@ def fit_replicas(
     and three rates, each from the same three seeds, in one run::
 
         rates = [0.01, 0.1, 1.0]
-        replicas = fit_replicas(lrbook.models.make_cnn, [0, 1, 2] * 3,
+        replicas = fit_replicas(book.models.make_cnn, [0, 1, 2] * 3,
                                 keras.optimizers.SGD(1.0, momentum=0.9),
                                 x_train, y_train, rate_factors=np.repeat(rates, 3),
                                 batch_size=32, epochs=4, verbose=0)

@@ -6,10 +6,13 @@ every trajectory here is a few lines of NumPy that a reader can check by hand.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from lrbook.checks import check_int, require
 
 Rate = float | Callable[[int], float]
 
@@ -28,8 +31,10 @@ class Bowl:
     curvatures: tuple[float, ...]
 
     def __post_init__(self):
-        if not self.curvatures or min(self.curvatures) <= 0:
-            raise ValueError(f"curvatures must be positive numbers, got {self.curvatures!r}")
+        positive = bool(self.curvatures) and all(
+            isinstance(h, numbers.Real) and h > 0 for h in self.curvatures
+        )
+        require("Bowl", "curvatures", self.curvatures, positive, "numbers > 0, at least one")
 
     @property
     def h(self) -> np.ndarray:
@@ -60,8 +65,7 @@ def gradient_descent(loss, start, lr: Rate, num_steps: int) -> np.ndarray:
     ``t``. Returns the path, an array of shape ``(num_steps + 1, dim)`` whose row ``t`` is
     ``w_t``. A path that overflows is ``inf``/``nan`` from there on, as the arithmetic gives.
     """
-    if num_steps < 0:
-        raise ValueError(f"num_steps must be >= 0, got {num_steps!r}")
+    num_steps = check_int("gradient_descent", "num_steps", num_steps, minimum=0)
     rate = lr if callable(lr) else (lambda step: lr)
     path = [np.atleast_1d(np.asarray(start, dtype="float64"))]
     with np.errstate(over="ignore", invalid="ignore"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import keras
 
+from lrbook.checks import check_int, require
+
 
 class BlockLosses(keras.callbacks.Callback):
     """The mean training loss of every block of steps between two batch callbacks, exactly.
@@ -41,7 +43,7 @@ class BlockLosses(keras.callbacks.Callback):
     Usage:
 
     ```python
-    blocks = lrbook.callbacks.BlockLosses(batch_size=64, num_samples=len(x_train))
+    blocks = lrbook.book.diagnostics.BlockLosses(batch_size=64, num_samples=len(x_train))
     model.fit(x_train, y_train, batch_size=64, epochs=5, callbacks=[blocks])
     plt.plot(blocks.epochs, blocks.losses)
     ```
@@ -53,13 +55,9 @@ class BlockLosses(keras.callbacks.Callback):
 
     def __init__(self, batch_size: int, num_samples: int, key: str = "loss"):
         super().__init__()
-        for name, value in (("batch_size", batch_size), ("num_samples", num_samples)):
-            if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
-                raise ValueError(f"BlockLosses: `{name}` must be an integer >= 1; got {value!r}.")
-        if not isinstance(key, str):
-            raise ValueError(f"BlockLosses: `key` must be the name of a logged loss; got {key!r}.")
-        self.batch_size = batch_size
-        self.num_samples = num_samples
+        self.batch_size = check_int("BlockLosses", "batch_size", batch_size, minimum=1)
+        self.num_samples = check_int("BlockLosses", "num_samples", num_samples, minimum=1)
+        require("BlockLosses", "key", key, isinstance(key, str), "the name of a logged loss")
         self.key = key
         self.epochs: list[float] = []
         self.losses: list[float] = []
@@ -75,10 +73,8 @@ class BlockLosses(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         seen = min((batch + 1) * self.batch_size, self.num_samples)
-        if self.key not in logs:
-            raise KeyError(
-                f"BlockLosses: `key` {self.key!r} is not logged; the logs hold {sorted(logs)}."
-            )
+        require("BlockLosses", "key", self.key, self.key in logs,
+                f"one of the logged values {sorted(logs)}")  # fmt: skip
         total = float(logs[self.key]) * seen
         self.losses.append((total - self._total) / (seen - self._seen))
         self.epochs.append(self._epoch + seen / self.num_samples)

@@ -16,10 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from lrbook.checks import check_real
+
 Split = tuple[np.ndarray, np.ndarray]
 
 MNIST1D_SEED = 42
-OFFLINE_ALTERNATIVES = "lrbook.data.load_mnist1d() or lrbook.data.load_digits()"
+OFFLINE_ALTERNATIVES = "lrbook.book.data.load_mnist1d() or lrbook.book.data.load_digits()"
 
 
 def cache_dir() -> Path:
@@ -80,8 +82,7 @@ def load_digits(test_size: float = 0.25, seed: int = 0) -> tuple[Split, Split]:
 
     Returns ``(x_train, y_train), (x_test, y_test)`` with ``x`` float32 of shape ``(n, 8, 8, 1)``.
     """
-    if not 0.0 < test_size < 1.0:
-        raise ValueError(f"test_size must be in (0, 1), got {test_size!r}")
+    check_real("load_digits", "test_size", test_size, gt=0, lt=1)
     from sklearn.datasets import load_digits as sklearn_digits
     from sklearn.model_selection import train_test_split
 

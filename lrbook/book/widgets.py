@@ -13,8 +13,9 @@ import math
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
-from lrbook.plots import plot_descent_1d
-from lrbook.toy import gradient_descent
+from lrbook.book.plots import plot_descent_1d
+from lrbook.book.toy import gradient_descent
+from lrbook.checks import require
 
 
 def _log_slider(
@@ -55,10 +56,9 @@ def descent_explorer(
     loss, start, lr: float = 0.1, num_steps: int = 20, lr_range: tuple[float, float] = (1e-3, 2.0)
 ):
     """Sliders for the learning rate (log scale) and the number of steps of gradient descent
-    on a one-parameter ``loss``, redrawing :func:`lrbook.plots.plot_descent_1d`."""
+    on a one-parameter ``loss``, redrawing :func:`lrbook.book.plots.plot_descent_1d`."""
     low, high = lr_range
-    if not 0 < low < high:
-        raise ValueError(f"lr_range must satisfy 0 < low < high, got {lr_range!r}")
+    require("descent_explorer", "lr_range", lr_range, 0 < low < high, "(low, high), 0 < low < high")
 
     def draw(lr: float, num_steps: int):
         path = gradient_descent(loss, start, lr, num_steps)
@@ -81,13 +81,13 @@ def sgdr_explorer(
     num_steps: int = 300,
 ):
     """Sliders for the five parameters of ``lrbook.SGDR``, redrawing
-    :func:`lrbook.plots.plot_sgdr` over ``num_steps`` steps.
+    :func:`lrbook.book.plots.plot_sgdr` over ``num_steps`` steps.
 
     In cycle ``i``, of ``T_i = round(cycle_length * t_mul ** i)`` steps, the rate is
     ``eta_min + 0.5 * (eta_max - eta_min) * (1 + cos(pi * T_cur / (T_i - 1)))`` with
     ``eta_max = max_lr * m_mul ** i`` and ``eta_min = min_lr * m_mul ** i``.
     """
-    from lrbook.plots import plot_sgdr
+    from lrbook.book.plots import plot_sgdr
     from lrbook.schedules import SGDR
 
     def draw(min_lr: float, max_lr: float, cycle_length: int, t_mul: float, m_mul: float):
@@ -116,12 +116,12 @@ def step_decay_explorer(
     steps_per_epoch: int = 63,
 ):
     """Sliders for the initial rate (log scale), the drop factor and the epochs between drops
-    of step decay, redrawing :func:`lrbook.plots.plot_step_decay` (with its matching exponential
-    decay) over ``num_epochs`` epochs:
+    of step decay, redrawing :func:`lrbook.book.plots.plot_step_decay` (with its matching
+    exponential decay) over ``num_epochs`` epochs:
 
     ``lr = initial_lr * drop ** floor(step / (epochs_drop * steps_per_epoch))``.
     """
-    from lrbook.plots import plot_step_decay
+    from lrbook.book.plots import plot_step_decay
 
     def draw(initial_lr: float, drop: float, epochs_drop: int, log_scale: bool):
         plot_step_decay(
@@ -148,14 +148,14 @@ def clr_explorer(
     steps_per_epoch: int | None = None,
 ):
     """Sliders for the bounds (log scale), the half-cycle length, the mode and ``gamma`` of
-    ``lrbook.CyclicalLR``, redrawing :func:`lrbook.plots.plot_clr` over ``num_steps`` steps:
+    ``lrbook.CyclicalLR``, redrawing :func:`lrbook.book.plots.plot_clr` over ``num_steps`` steps:
 
     ``lr = base_lr + (max_lr - base_lr) * max(0, 1 - x) * scale`` with
     ``x = abs(step / step_size - 2 * cycle + 1)``, ``cycle = floor(1 + step / (2 * step_size))``
     and ``scale`` 1 (triangular), ``1 / 2 ** (cycle - 1)`` (triangular2) or ``gamma ** step``
     (exp_range; ``gamma`` is used by that mode only).
     """
-    from lrbook.plots import plot_clr
+    from lrbook.book.plots import plot_clr
     from lrbook.schedules import CLR_MODES
 
     def draw(base_lr: float, max_lr: float, step_size: int, mode: str, gamma: float):
@@ -179,7 +179,7 @@ def clr_explorer(
 
 def range_test_explorer(result, rerun=None, beta: float = 0.98, method: str = "steepest"):
     """Sliders for the EMA's ``beta`` and the suggestion rule (and, with ``rerun``, the range)
-    of a learning-rate range test, redrawing :func:`lrbook.plots.plot_range_test`.
+    of a learning-rate range test, redrawing :func:`lrbook.book.plots.plot_range_test`.
 
     ``result`` is a recorded :class:`lrbook.finder.LRFinderResult`: changing ``beta`` (the EMA
     ``s_t = beta * s_{t-1} + (1 - beta) * L_t``, bias-corrected) or the rule only re-reads its
@@ -187,7 +187,7 @@ def range_test_explorer(result, rerun=None, beta: float = 0.98, method: str = "s
     runs a new range test and returns its result; the range sliders then appear, and each new
     range is swept once (results are kept by range). At the recorded range, ``result`` is used.
     """
-    from lrbook.plots import plot_range_test
+    from lrbook.book.plots import plot_range_test
     from lrbook.suggest import METHODS
 
     results = {(result.min_lr, result.max_lr): result}
@@ -203,7 +203,7 @@ def range_test_explorer(result, rerun=None, beta: float = 0.98, method: str = "s
         if min_lr >= max_lr:
             print(f"min_lr={min_lr:.3g} must be below max_lr={max_lr:.3g}: move one of them.")
             return
-        plot_range_test(recorded(min_lr, max_lr), beta=beta, method=method)
+        plot_range_test(recorded(min_lr, max_lr), beta=beta, methods=method, phases=True)
         plt.show()
 
     controls = {
@@ -231,9 +231,9 @@ def snapshot_explorer(
     steps_per_epoch: int | None = None,
 ):
     """Sliders for the number of cycles trained and the number of snapshots averaged,
-    redrawing :func:`lrbook.plots.plot_snapshot_explorer` from the precomputed ``table``
-    (:func:`lrbook.plots.ensemble_accuracies`; nothing is trained again)."""
-    from lrbook.plots import plot_snapshot_explorer
+    redrawing :func:`lrbook.book.plots.plot_snapshot_explorer` from the precomputed ``table``
+    (:func:`lrbook.book.plots.ensemble_accuracies`; nothing is trained again)."""
+    from lrbook.book.plots import plot_snapshot_explorer
 
     count = table.shape[0]
 

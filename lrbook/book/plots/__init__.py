@@ -1,0 +1,76 @@
+"""The book's figures, one module per topic; every name is also importable from here.
+
+- :mod:`~lrbook.book.plots.style`: the book's style and figure sizes.
+- :mod:`~lrbook.book.plots.schedules`: schedules and the stages of their formulas.
+- :mod:`~lrbook.book.plots.descent`: gradient descent on toy losses.
+- :mod:`~lrbook.book.plots.training`: training curves from several seeds.
+- :mod:`~lrbook.book.plots.range_test`: range tests, one or several.
+- :mod:`~lrbook.book.plots.ensembles`: snapshot ensembles.
+"""
+
+from lrbook.book.plots.descent import plot_descent_1d, plot_descent_2d
+from lrbook.book.plots.ensembles import (
+    ensemble_accuracies,
+    plot_disagreement,
+    plot_ensemble_accuracy,
+    plot_prediction_map,
+    plot_snapshot_explorer,
+    plot_snapshot_schedule,
+    prediction_map,
+)
+from lrbook.book.plots.range_test import (
+    PHASE_COLORS,
+    RangeTestPhases,
+    plot_range_test,
+    plot_range_test_comparison,
+    range_test_phases,
+)
+from lrbook.book.plots.schedules import (
+    plot_clr,
+    plot_clr_stage,
+    plot_formula_stage,
+    plot_schedule,
+    plot_sgdr,
+    plot_step_decay,
+    schedule_values,
+)
+from lrbook.book.plots.style import (
+    BOOK_STYLE,
+    FIGSIZE,
+    STRIP_FIGSIZE,
+    WIDE_FIGSIZE,
+    new_axes,
+    use_book_style,
+)
+from lrbook.book.plots.training import plot_seed_runs
+
+__all__ = [
+    "BOOK_STYLE",
+    "FIGSIZE",
+    "PHASE_COLORS",
+    "STRIP_FIGSIZE",
+    "WIDE_FIGSIZE",
+    "RangeTestPhases",
+    "ensemble_accuracies",
+    "new_axes",
+    "plot_clr",
+    "plot_clr_stage",
+    "plot_descent_1d",
+    "plot_descent_2d",
+    "plot_disagreement",
+    "plot_ensemble_accuracy",
+    "plot_formula_stage",
+    "plot_prediction_map",
+    "plot_range_test",
+    "plot_range_test_comparison",
+    "plot_schedule",
+    "plot_seed_runs",
+    "plot_sgdr",
+    "plot_snapshot_explorer",
+    "plot_snapshot_schedule",
+    "plot_step_decay",
+    "prediction_map",
+    "range_test_phases",
+    "schedule_values",
+    "use_book_style",
+]
