@@ -263,9 +263,8 @@ class LRFinder(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self.close()
-        self._warn_if_short()
-        if self.result.problem is not None:
-            warnings.warn(self.result.problem, stacklevel=2)
+        if self._owner == "LRFinder":  # lr_find warns at its caller's line instead
+            self._warn(stacklevel=3)
 
     def close(self) -> None:
         """Record what is left, undo the sweep's changes to the model, set ``result``.
@@ -297,14 +296,17 @@ class LRFinder(keras.callbacks.Callback):
             "diverge_threshold": self.diverge_threshold,
         }
 
-    def _warn_if_short(self) -> None:
+    def _warn(self, stacklevel: int) -> None:
+        """Warn when the sweep ended short, and when its curve's suggestions are doubtful."""
         steps = len(self.result.losses)
         if not self.result.stopped_early and steps < self.result.num_steps:
             warnings.warn(
                 f"The sweep ran {steps} of num_steps={self.result.num_steps} steps: "
                 f"{self._short_hint}",
-                stacklevel=2,
+                stacklevel=stacklevel,
             )
+        if self.result.problem is not None:
+            warnings.warn(self.result.problem, stacklevel=stacklevel)
 
 
 # --------------------------------------------------------------------------------------------
@@ -377,6 +379,7 @@ def lr_find(
     finally:
         finder.close()
         saved.restore()
+    finder._warn(stacklevel=3)
     return finder.result
 
 
