@@ -73,11 +73,6 @@ from lrbook.sweep_inputs import first_batch, sweep_inputs
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-STILL_FALLING = (
-    "The loss is still falling where the sweep ends, so the best rate may lie above max_lr. "
-    "Hint: raise max_lr."
-)
-
 # The sweep's default settings, shared by LRFinder and lr_find.
 MIN_LR = 1e-7
 MAX_LR = 10.0
@@ -421,9 +416,17 @@ class LRFinderResult:
         divergence straight away), no descending part, or a sweep that starts inside the
         descent.
         """
-        return suggest.suggest(self.lrs, self.losses, method)
+        return suggest.suggest(self.lrs, self.losses, method, spacing=self.mode)
 
     @functools.cached_property
+    def _curve(self) -> suggest.Curve | ValueError:
+        """The curve read by :class:`lrbook.suggest.Curve`, or why it cannot be read."""
+        try:
+            return suggest.Curve(self.lrs, self.losses, spacing=self.mode)
+        except ValueError as error:
+            return error
+
+    @property
     def problem(self) -> str | None:
         """Why the curve's suggestions are doubtful, or ``None`` when they are not.
 
@@ -432,17 +435,15 @@ class LRFinderResult:
         rate may lie above ``max_lr``. The sweep warns with it, and :meth:`plot` writes it on
         the figure.
         """
-        try:
-            curve = suggest.Curve(self.lrs, self.losses)
-        except ValueError as error:
-            return str(error)
-        return STILL_FALLING if curve.still_falling else None
+        if isinstance(self._curve, ValueError):
+            return str(self._curve)
+        return suggest.still_falling_message(self._curve) if self.still_falling else None
 
     @property
     def still_falling(self) -> bool:
         """``True`` when the lag-free loss is still falling where the sweep ended (see
         :attr:`lrbook.suggest.Curve.still_falling`): ``lr_range`` then has no upper bound."""
-        return self.problem == STILL_FALLING
+        return isinstance(self._curve, suggest.Curve) and self._curve.still_falling
 
     def suggestions(self) -> dict[str, float]:
         """Every rule's suggestion, by name."""
@@ -454,7 +455,7 @@ class LRFinderResult:
         Raises ``ValueError`` when the curve has no upper bound to offer (it is still falling
         where the sweep ended: raise ``max_lr``) or no descent at all.
         """
-        return suggest.lr_range(self.lrs, self.losses)
+        return suggest.lr_range(self.lrs, self.losses, spacing=self.mode)
 
     def plot(
         self,

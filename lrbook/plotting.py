@@ -32,7 +32,7 @@ class RangeTestPhases(NamedTuple):
     above_start: float | None
 
 
-def range_test_phases(lrs, losses) -> RangeTestPhases:
+def range_test_phases(lrs, losses, spacing: str | None = None) -> RangeTestPhases:
     """Split a range-test curve into its three phases, read off the curve by
     :class:`lrbook.suggest.Curve` (the lag-free fit of the raw ``losses``), never typed in.
 
@@ -47,7 +47,7 @@ def range_test_phases(lrs, losses) -> RangeTestPhases:
     loss is clearly (by the curve's noise margin) above its starting level, or ``None``.
     Raises ``ValueError`` (from ``Curve``) when the curve has no descending part.
     """
-    curve = suggest.Curve(lrs, losses)
+    curve = suggest.Curve(lrs, losses, spacing=spacing)
     rates = curve.lrs
     above = float(rates[curve.end]) if curve.end < rates.size else None
     return RangeTestPhases(
@@ -104,16 +104,16 @@ def plot_range_test(
     ax = _new_axes(ax)
     lrs, losses = np.asarray(result.lrs), np.asarray(result.losses)
     ax.plot(lrs, losses, color="0.6", lw=0.8, label="loss of each batch")
-    lag_free = suggest.lag_free(lrs, losses)
+    lag_free = suggest.lag_free(lrs, losses, spacing=result.mode)
     ax.plot(lrs, lag_free, color="C1", lw=2, label="lag-free smoothing")
     if beta is not None:
         ax.plot(lrs, suggest.ema(losses, beta), color="C0", lw=1.5, ls="--", label=f"EMA, β={beta}")
     methods = (methods,) if isinstance(methods, str) else tuple(methods or ())
     try:
-        curve = suggest.Curve(lrs, losses)  # raises ValueError when it cannot be read
-        picks = {method: suggest.suggest(lrs, losses, method) for method in methods}
+        curve = suggest.Curve(lrs, losses, spacing=result.mode)  # ValueError: cannot be read
+        picks = {method: result.suggestion(method) for method in methods}
         if phases:
-            _shade_phases(ax, range_test_phases(lrs, losses))
+            _shade_phases(ax, range_test_phases(lrs, losses, spacing=result.mode))
     except ValueError as error:
         _write(ax, str(error))
     else:

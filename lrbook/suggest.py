@@ -70,6 +70,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from lrbook.checks import check_choice
+
 METHODS = ("steepest", "valley", "minimum")
 SPACINGS = ("exponential", "linear")
 HALF_WIDTH = 0.4  # decades on either side of a point for the lag-free fit (exponential sweeps)
@@ -346,6 +348,16 @@ def _no_descent_message(curve: Curve) -> str:
     )
 
 
+def still_falling_message(curve: Curve) -> str:
+    """Why a :attr:`Curve.still_falling` curve shows no upper bound, with the hint."""
+    return (
+        f"The loss is still falling where the sweep ends (its lowest point, at "
+        f"{curve.lrs[curve.bottom]:.3g}, is within the last window before "
+        f"{curve.lrs[-1]:.3g}): the sweep shows no upper bound, and the best rate may lie "
+        "above it. Hint: raise max_lr."
+    )
+
+
 def _falling_at_start_message(curve: Curve) -> str:
     hint = "lower min_lr"
     if curve.spacing == "linear":
@@ -393,8 +405,7 @@ RULES = {"steepest": steepest, "valley": valley, "minimum": minimum}
 
 def suggest(lrs, losses, method: str = "steepest", spacing: str | None = None) -> float:
     """The rate that rule ``method`` (one of ``METHODS``) reads off the curve."""
-    if method not in RULES:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    check_choice("suggest", "method", method, METHODS)
     return RULES[method](lrs, losses, spacing=spacing)
 
 
@@ -409,10 +420,6 @@ def lr_range(lrs, losses, spacing: str | None = None) -> tuple[float, float]:
     """
     curve = Curve(lrs, losses, spacing=spacing)
     if curve.still_falling:
-        raise ValueError(
-            f"The loss is still falling where the sweep ends (its lowest point, at "
-            f"{curve.lrs[curve.bottom]:.3g}, is within the last window before "
-            f"{curve.lrs[-1]:.3g}): the sweep shows no upper bound. Hint: raise max_lr."
-        )
+        raise ValueError(still_falling_message(curve))
     high = float(curve.lrs[curve.bottom])
     return high / 4, high

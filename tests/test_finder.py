@@ -733,7 +733,9 @@ def test_suggestions_lie_in_the_descending_part_of_the_curve(full_sweep):
         assert full_sweep.min_lr < rate < bottom, method
     low, high = full_sweep.lr_range()
     assert full_sweep.min_lr < low < high <= full_sweep.max_lr
-    with pytest.raises(ValueError, match="method must be one of"):
+    with pytest.raises(
+        ValueError, match=r"suggest: `method` must be one of .*; got method='fastest'\."
+    ):
         full_sweep.suggestion("fastest")
 
 

@@ -154,7 +154,9 @@ def test_suggest_dispatches_and_refuses_unknown_methods():
     losses = curve(lrs)
     for method in suggest.METHODS:
         assert suggest.suggest(lrs, losses, method) == suggest.RULES[method](lrs, losses)
-    with pytest.raises(ValueError, match=r"method must be one of .* got 'fastest'"):
+    with pytest.raises(
+        ValueError, match=r"suggest: `method` must be one of .*; got method='fastest'\."
+    ):
         suggest.suggest(lrs, losses, "fastest")
 
 
