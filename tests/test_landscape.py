@@ -6,8 +6,10 @@ import pytest
 
 from lrbook.book.landscape import (
     filter_normalized_direction,
+    gaussian_direction,
     line_slice,
     loss_at,
+    nonconvex_share,
     plane_slice,
 )
 
@@ -113,3 +115,73 @@ def test_bad_input_is_refused(problem):
         line_slice(uncompiled, x, y, filter_normalized_direction(uncompiled, 0), [0.0])
     with pytest.raises(ValueError, match=r"filter_normalized_direction: `seed`"):
         filter_normalized_direction(model, -1)
+
+
+def test_gaussian_direction_is_the_same_draw_before_normalising():
+    model = linear_model()
+    kernel = numpy(model.trainable_variables[0], "float64")
+    raw = gaussian_direction(model, seed=5)
+    normalised = filter_normalized_direction(model, seed=5)
+    assert not np.any(raw[1]) and raw[0].shape == kernel.shape
+    scale = np.linalg.norm(kernel, axis=0) / np.linalg.norm(raw[0], axis=0)
+    np.testing.assert_allclose(normalised[0], raw[0] * scale, rtol=1e-6)
+    draw = np.random.default_rng(5).standard_normal((3, 2))
+    np.testing.assert_array_equal(raw[0], draw.astype("float32"))
+
+
+def test_filter_normalised_slices_are_scale_invariant_and_raw_ones_are_not():
+    """relu(c z) = c relu(z): scaling one layer by c and the next by 1/c keeps the function."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 4)).astype("float32")
+    y = rng.integers(0, 3, 64)
+
+    def relu_net():
+        model = keras.Sequential(
+            [
+                keras.Input((4,)),
+                keras.layers.Dense(5, activation="relu", kernel_initializer="he_normal"),
+                keras.layers.Dense(3, activation="softmax"),
+            ]
+        )
+        model.compile(loss="sparse_categorical_crossentropy")
+        return model
+
+    model, scaled = relu_net(), relu_net()
+    kernel1, bias1, kernel2, bias2 = model.get_weights()
+    scaled.set_weights([10 * kernel1, 10 * bias1, kernel2 / 10, bias2])
+    alphas = np.linspace(-1, 1, 9)
+    slices = [
+        line_slice(net, x, y, make(net, seed=2), alphas)
+        for make in (filter_normalized_direction, gaussian_direction)
+        for net in (model, scaled)
+    ]
+    np.testing.assert_allclose(slices[0], slices[1], rtol=1e-4)
+    assert np.max(np.abs(slices[2] - slices[3])) > 0.1
+
+
+def test_nonconvex_share_of_closed_forms():
+    a, b = np.meshgrid(np.linspace(-1, 1, 11), np.linspace(-2, 2, 21))
+    assert nonconvex_share(a**2 + 3 * b**2 + a * b) == 0.0  # a bowl
+    assert nonconvex_share(a**2 - b**2) == 1.0  # a saddle
+    assert nonconvex_share(-(a**2) - b**2) == 1.0  # a dome
+    assert nonconvex_share(10 + a + 2 * b) == 0.0  # a plane: rounding does not count
+    # a bowl along alpha, a bump along beta only where |beta| < 1: about half the rows
+    share = nonconvex_share(a**2 + np.cos(np.pi * b / 2) * (np.abs(b) < 1))
+    assert 0.3 < share < 0.7
+    with pytest.raises(ValueError, match=r"nonconvex_share: `losses` must be a 2-D grid"):
+        nonconvex_share(np.zeros((2, 5)))
+
+
+def test_slices_follow_new_weights_and_directions_of_the_same_model(problem):
+    """The evaluator is built once per model, so it must read the weights at every call."""
+    model, x, y = problem
+    direction = filter_normalized_direction(model, 0)
+    first = line_slice(model, x, y, direction, [0.0, 1.0])
+    kernel, bias = model.get_weights()
+    model.set_weights([2 * kernel, bias])
+    again = line_slice(model, x, y, direction, [0.0, 1.0])
+    expected = [mse(x, y, 2 * kernel + a * direction[0], bias) for a in (0.0, 1.0)]
+    np.testing.assert_allclose(again, expected, rtol=1e-5)
+    assert not np.allclose(first, again)
+    many = line_slice(model, x, y, direction, np.linspace(-1, 1, 150), chunk_size=64)
+    assert many.shape == (150,)  # padded to whole chunks, then cut back

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from lrbook.book.plots import plot_descent_1d, plot_descent_2d, plot_schedule
-from lrbook.book.toy import Bowl, gradient_descent
+from lrbook.book.toy import Bowl, Saddle, SharpAndFlat, gradient_descent
 from lrbook.book.widgets import descent_explorer
 
 
@@ -65,3 +65,89 @@ def test_explorer_has_rate_and_step_sliders():
     with pytest.raises(ValueError, match="lr_range"):
         descent_explorer(Bowl((1.0,)), [1.0], lr_range=(1.0, 0.1))
     plt.close("all")
+
+
+# --- SharpAndFlat and Saddle ------------------------------------------------------------------
+
+
+def numerical_gradient(loss, w, eps=1e-6):
+    w = np.asarray(w, dtype="float64")
+    steps = np.eye(len(w)) * eps
+    return np.array([(loss(w + e) - loss(w - e)) / (2 * eps) for e in steps])
+
+
+@pytest.mark.parametrize("loss", [SharpAndFlat(), Saddle(up=3.0, down=0.5)])
+@pytest.mark.parametrize("point", [[0.3, -0.2], [-0.9, 0.1], [1.2, 0.8]])
+def test_toy_gradients_and_hessians_match_finite_differences(loss, point):
+    np.testing.assert_allclose(loss.gradient(point), numerical_gradient(loss, point), atol=1e-7)
+    hessian = np.stack(
+        [numerical_gradient(lambda w, i=i: loss.gradient(w)[i], point) for i in range(2)]
+    )
+    np.testing.assert_allclose(loss.hessian(point), hessian, atol=1e-5)
+
+
+def test_toy_losses_take_batches_of_points():
+    points = np.random.default_rng(0).normal(size=(4, 3, 2))
+    for loss in (SharpAndFlat(), Saddle()):
+        assert loss(points).shape == (4, 3) and loss.gradient(points).shape == (4, 3, 2)
+        np.testing.assert_allclose(loss(points)[1, 2], loss(points[1, 2]))
+
+
+def test_sharp_and_flat_minima_have_the_curvatures_of_their_wells():
+    surface = SharpAndFlat()
+    for which, width in (("sharp", 0.15), ("flat", 0.6)):
+        w = surface.minimum(which)
+        assert np.linalg.norm(surface.gradient(w)) < 1e-12
+        assert surface.basin(w) == which
+        assert surface.curvature(which) == pytest.approx(1 / width**2 + 0.2, rel=0.02)
+    assert surface(surface.minimum("sharp")) == pytest.approx(
+        surface(surface.minimum("flat")), abs=0.003
+    )
+    assert surface.basin([0.0, 0.0]) is None
+
+
+def test_a_fixed_rate_below_two_over_h_stays_in_the_sharp_minimum():
+    surface = SharpAndFlat()
+    sharp = surface.minimum("sharp")
+    limit = 2 / surface.curvature("sharp")
+    stays = gradient_descent(surface, sharp + [0.02, 0.0], 0.95 * limit, 500)[-1]
+    assert np.linalg.norm(stays - sharp) < 1e-9
+    bounces = gradient_descent(surface, sharp + [1e-6, 0.0], 1.05 * limit, 300)
+    # the bottom is unstable above 2/h: the path bounces between the walls, and stays
+    assert np.all(np.abs(bounces[-2:, 0] - sharp[0]) > 0.03)
+    assert surface.basin(bounces[-1]) == "sharp"
+
+
+def test_a_cyclical_rate_escapes_the_sharp_minimum_into_the_flat_one():
+    from lrbook.book.plots.minima import fixed_and_cyclical
+
+    surface = SharpAndFlat()
+    paths, rates = fixed_and_cyclical(surface, [-0.75, 0.35], 0.01, 0.3, 25, 150)
+    assert surface.basin(paths["fixed"][-1]) == "sharp"
+    assert surface.basin(paths["cyclical"][-1]) == "flat"
+    assert rates["fixed"].shape == rates["cyclical"].shape == (150,)
+    assert rates["cyclical"][25] == pytest.approx(0.3) and rates["cyclical"][0] == pytest.approx(
+        0.01
+    )
+
+
+def test_saddle_escape_follows_the_growth_along_negative_curvature():
+    saddle = Saddle(up=1.0, down=2.0)
+    np.testing.assert_array_equal(np.linalg.eigvalsh(saddle.hessian([0.0, 0.0])), [-2.0, 1.0])
+    np.testing.assert_array_equal(np.diag(saddle.hessian([0.0, 1.0])), [1.0, 4.0])
+    path = gradient_descent(saddle, [0.0, 1e-4], 0.05, 500)
+    expected = int(np.ceil(np.log(0.5 / 1e-4) / np.log(1 + 0.05 * 2.0)))
+    assert expected <= saddle.escape_step(path) <= expected + 3
+    assert saddle.escape_step(path[:10]) is None
+    assert saddle(path[-1]) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_toy_surfaces_reject_bad_parameters():
+    with pytest.raises(ValueError, match="sharp_width"):
+        SharpAndFlat(sharp_width=0.0)
+    with pytest.raises(ValueError, match="flat_width"):
+        SharpAndFlat(sharp_width=0.5, flat_width=0.4)
+    with pytest.raises(ValueError, match="down"):
+        Saddle(down=-1.0)
+    with pytest.raises(ValueError, match="which"):
+        SharpAndFlat().minimum("steep")

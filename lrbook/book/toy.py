@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lrbook.checks import check_int, require
+from lrbook.checks import check_choice, check_int, require
 
 Rate = float | Callable[[int], float]
 
@@ -72,3 +72,138 @@ def gradient_descent(loss, start, lr: Rate, num_steps: int) -> np.ndarray:
         for step in range(num_steps):
             path.append(path[-1] - rate(step) * loss.gradient(path[-1]))
     return np.stack(path)
+
+
+@dataclass(frozen=True)
+class SharpAndFlat:
+    """Two minima of about the same depth in the plane, one sharp and one flat:
+
+        L(w) = bowl/2 * |w|**2 - depth * exp(-|w - m_s|**2 / (2 s_s**2))
+                               - depth * exp(-|w - m_f|**2 / (2 s_f**2))
+
+    with centres ``m_s = sharp_center``, ``m_f = flat_center`` and widths
+    ``s_s = sharp_width`` < ``s_f = flat_width``. Near its centre a well of width ``s`` has a
+    curvature of about ``depth / s**2`` in every direction, so the sharp minimum is
+    ``(s_f / s_s)**2`` times as curved as the flat one: by chapter 1's rule, gradient descent
+    stays in it only at rates below ``2 / h_sharp``, and in the flat one up to ``2 / h_flat``.
+    The weak ``bowl`` keeps every path bounded.
+    """
+
+    sharp_center: tuple[float, float] = (-1.0, 0.0)
+    sharp_width: float = 0.15
+    flat_center: tuple[float, float] = (1.0, 0.0)
+    flat_width: float = 0.6
+    depth: float = 1.0
+    bowl: float = 0.2
+
+    def __post_init__(self):
+        for name in ("sharp_width", "flat_width", "depth", "bowl"):
+            value = getattr(self, name)
+            ok = isinstance(value, numbers.Real) and value > 0
+            require("SharpAndFlat", name, value, ok, "a number > 0")
+        require(
+            "SharpAndFlat",
+            "flat_width",
+            self.flat_width,
+            self.flat_width > self.sharp_width,
+            f"> sharp_width={self.sharp_width!r}",
+        )
+
+    def _wells(self):
+        return (
+            (np.asarray(self.sharp_center, dtype="float64"), self.sharp_width),
+            (np.asarray(self.flat_center, dtype="float64"), self.flat_width),
+        )
+
+    def __call__(self, w: np.ndarray) -> np.ndarray:
+        """The loss at ``w`` (the last axis holds the two coordinates)."""
+        w = np.asarray(w, dtype="float64")
+        value = 0.5 * self.bowl * np.sum(w**2, axis=-1)
+        for center, width in self._wells():
+            value = value - self.depth * np.exp(-np.sum((w - center) ** 2, -1) / (2 * width**2))
+        return value
+
+    def gradient(self, w: np.ndarray) -> np.ndarray:
+        w = np.asarray(w, dtype="float64")
+        grad = self.bowl * w
+        for center, width in self._wells():
+            offset = w - center
+            well = self.depth * np.exp(-np.sum(offset**2, -1) / (2 * width**2))
+            grad = grad + well[..., None] * offset / width**2
+        return grad
+
+    def hessian(self, w: np.ndarray) -> np.ndarray:
+        """The 2 x 2 matrix of second derivatives at one point ``w``."""
+        w = np.asarray(w, dtype="float64")
+        hess = self.bowl * np.eye(2)
+        for center, width in self._wells():
+            offset = w - center
+            well = self.depth * np.exp(-offset @ offset / (2 * width**2))
+            hess = hess + well * (np.eye(2) / width**2 - np.outer(offset, offset) / width**4)
+        return hess
+
+    def minimum(self, which: str) -> np.ndarray:
+        """The minimum near the ``"sharp"`` or the ``"flat"`` well's centre (Newton's method)."""
+        check_choice("SharpAndFlat.minimum", "which", which, ("sharp", "flat"))
+        w = np.asarray(self.sharp_center if which == "sharp" else self.flat_center, "float64")
+        for _ in range(50):
+            w = w - np.linalg.solve(self.hessian(w), self.gradient(w))
+        return w
+
+    def curvature(self, which: str) -> float:
+        """The largest eigenvalue of the Hessian at the ``"sharp"`` or ``"flat"`` minimum."""
+        return float(np.linalg.eigvalsh(self.hessian(self.minimum(which))).max())
+
+    def basin(self, w: np.ndarray) -> str | None:
+        """``"sharp"`` or ``"flat"`` if ``w`` lies within one width of that minimum (where its
+        well is convex), else ``None``."""
+        w = np.asarray(w, dtype="float64")
+        for which, width in (("sharp", self.sharp_width), ("flat", self.flat_width)):
+            if np.linalg.norm(w - self.minimum(which)) < width:
+                return which
+        return None
+
+
+@dataclass(frozen=True)
+class Saddle:
+    """A saddle point at the origin between two minima at ``(0, -1)`` and ``(0, 1)``:
+
+        L(w) = up/2 * w_1**2 + down/4 * (w_2**2 - 1)**2.
+
+    At the origin the curvature is ``up`` along ``w_1`` and ``-down`` along ``w_2``; at the
+    minima it is ``up`` and ``2 * down``. Near the saddle one gradient-descent step multiplies
+    ``w_2`` by about ``1 + lr * down``, so a path that starts a distance ``w_2`` off the ridge
+    needs about ``log(1/2 / w_2) / log(1 + lr * down)`` steps to get halfway to a minimum:
+    the larger the rate, the sooner it leaves the plateau around the saddle.
+    """
+
+    up: float = 1.0
+    down: float = 1.0
+
+    def __post_init__(self):
+        for name in ("up", "down"):
+            value = getattr(self, name)
+            ok = isinstance(value, numbers.Real) and value > 0
+            require("Saddle", name, value, ok, "a number > 0")
+
+    def __call__(self, w: np.ndarray) -> np.ndarray:
+        """The loss at ``w`` (the last axis holds the two coordinates)."""
+        w = np.asarray(w, dtype="float64")
+        return 0.5 * self.up * w[..., 0] ** 2 + 0.25 * self.down * (w[..., 1] ** 2 - 1) ** 2
+
+    def gradient(self, w: np.ndarray) -> np.ndarray:
+        w = np.asarray(w, dtype="float64")
+        return np.stack(
+            [self.up * w[..., 0], self.down * (w[..., 1] ** 2 - 1) * w[..., 1]], axis=-1
+        )
+
+    def hessian(self, w: np.ndarray) -> np.ndarray:
+        """The 2 x 2 matrix of second derivatives at one point ``w``."""
+        w = np.asarray(w, dtype="float64")
+        return np.diag([self.up, self.down * (3 * w[1] ** 2 - 1)])
+
+    def escape_step(self, path: np.ndarray, distance: float = 0.5) -> int | None:
+        """The first step at which ``path`` is ``distance`` or more off the ridge ``w_2 = 0``
+        (halfway to a minimum, by default), or ``None`` if it never gets there."""
+        away = np.abs(np.asarray(path)[:, 1]) >= distance
+        return int(np.argmax(away)) if away.any() else None

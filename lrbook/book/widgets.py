@@ -248,3 +248,87 @@ def snapshot_explorer(
         cycles=_slider(cycles or count, 1, count, 1, "cycles", kind=widgets.IntSlider),
         averaged=_slider(averaged, 1, count, 1, "averaged", kind=widgets.IntSlider),
     )
+
+
+DIRECTION_KINDS = ["filter-normalised", "raw Gaussian"]
+
+
+def landscape_explorer(
+    slicer,
+    networks,
+    network=None,
+    directions: str = "filter-normalised",
+    radius: float = 1.0,
+    vmax: float = 30.0,
+    known: dict | None = None,
+):
+    """A choice of network and of random directions, and a slider for the radius of a plane
+    slice, redrawing :func:`lrbook.book.plots.plot_landscape_contours` for one network.
+
+    ``slicer(network, directions, radius)`` computes the slice and returns ``(alphas, betas,
+    losses)``; ``networks`` are the names it accepts, ``directions`` is ``"filter-normalised"``
+    or ``"raw Gaussian"``. Each slice is computed once and kept; ``known`` may hold slices
+    computed already, by ``(network, directions, radius)``.
+    """
+    from lrbook.book.plots import plot_landscape_contours
+
+    kept = {(n, d, round(r, 6)): value for (n, d, r), value in (known or {}).items()}
+    require(
+        "landscape_explorer",
+        "directions",
+        directions,
+        directions in DIRECTION_KINDS,
+        f"one of {DIRECTION_KINDS}",
+    )
+
+    def draw(network: str, directions: str, radius: float):
+        key = (network, directions, round(radius, 6))
+        if key not in kept:
+            kept[key] = slicer(network, directions, radius)
+        alphas, betas, losses = kept[key]
+        plot_landscape_contours(
+            alphas, betas, {f"{network}, {directions} directions": losses}, vmax=vmax
+        )
+        plt.show()
+
+    return widgets.interactive(
+        draw,
+        network=widgets.Dropdown(
+            options=list(networks), value=network or list(networks)[0], description="network"
+        ),
+        directions=widgets.Dropdown(
+            options=DIRECTION_KINDS, value=directions, description="directions"
+        ),
+        radius=_log_slider(radius, 0.01, 2.0, "radius", step=0.1, readout_format=".2g"),
+    )
+
+
+def escape_explorer(
+    loss,
+    start,
+    base_lr: float = 0.01,
+    max_lr: float = 0.3,
+    step_size: int = 25,
+    num_steps: int = 150,
+    extent=((-1.6, 2.0), (-1.2, 1.2)),
+    marks=None,
+):
+    """Sliders for the bounds (log scale) and the half-cycle of a cyclical rate on a toy
+    surface, redrawing :func:`lrbook.book.plots.minima.plot_escape`: gradient descent from
+    ``start`` at the fixed rate ``base_lr`` and with ``CyclicalLR(base_lr, max_lr, step_size)``,
+    titled with where each run ends (which basin, or when it leaves a saddle's plateau)."""
+    from lrbook.book.plots.minima import plot_escape
+
+    def draw(base_lr: float, max_lr: float, step_size: int):
+        if base_lr >= max_lr:
+            print(f"base_lr={base_lr:.3g} must be below max_lr={max_lr:.3g}: move one of them.")
+            return
+        plot_escape(loss, start, base_lr, max_lr, step_size, num_steps, extent, marks)
+        plt.show()
+
+    return widgets.interactive(
+        draw,
+        base_lr=_log_slider(base_lr, 1e-3, 1.0, "base_lr", readout_format=".3g"),
+        max_lr=_log_slider(max_lr, 1e-3, 1.0, "max_lr", step=0.02, readout_format=".3g"),
+        step_size=_slider(step_size, 1, num_steps, 1, "step_size", kind=widgets.IntSlider),
+    )

@@ -3,9 +3,11 @@
 - :mod:`~lrbook.book.plots.style`: the book's style and figure sizes.
 - :mod:`~lrbook.book.plots.schedules`: schedules and the stages of their formulas.
 - :mod:`~lrbook.book.plots.descent`: gradient descent on toy losses.
+- :mod:`~lrbook.book.plots.minima`: a fixed and a cyclical rate on sharp/flat minima and saddles.
 - :mod:`~lrbook.book.plots.training`: training curves from several seeds.
 - :mod:`~lrbook.book.plots.range_test`: range tests, one or several.
 - :mod:`~lrbook.book.plots.ensembles`: snapshot ensembles.
+- :mod:`~lrbook.book.plots.landscape`: slices of a network's loss landscape.
 """
 
 from lrbook.book.plots.descent import plot_descent_1d, plot_descent_2d
@@ -17,6 +19,17 @@ from lrbook.book.plots.ensembles import (
     plot_snapshot_explorer,
     plot_snapshot_schedule,
     prediction_map,
+)
+from lrbook.book.plots.landscape import (
+    plot_landscape_contours,
+    plot_landscape_surfaces,
+    plot_line_slices,
+)
+from lrbook.book.plots.minima import (
+    fixed_and_cyclical,
+    outcome,
+    plot_escape,
+    plot_toy_runs,
 )
 from lrbook.book.plots.range_test import (
     PHASE_COLORS,
@@ -52,14 +65,20 @@ __all__ = [
     "WIDE_FIGSIZE",
     "RangeTestPhases",
     "ensemble_accuracies",
+    "fixed_and_cyclical",
     "new_axes",
     "plot_clr",
     "plot_clr_stage",
     "plot_descent_1d",
     "plot_descent_2d",
     "plot_disagreement",
+    "outcome",
     "plot_ensemble_accuracy",
+    "plot_escape",
     "plot_formula_stage",
+    "plot_landscape_contours",
+    "plot_landscape_surfaces",
+    "plot_line_slices",
     "plot_prediction_map",
     "plot_range_test",
     "plot_range_test_comparison",
@@ -69,6 +88,7 @@ __all__ = [
     "plot_snapshot_explorer",
     "plot_snapshot_schedule",
     "plot_step_decay",
+    "plot_toy_runs",
     "prediction_map",
     "range_test_phases",
     "schedule_values",
