@@ -6,6 +6,7 @@ every trajectory here is a few lines of NumPy that a reader can check by hand.
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -142,13 +143,20 @@ class SharpAndFlat:
             hess = hess + well * (np.eye(2) / width**2 - np.outer(offset, offset) / width**4)
         return hess
 
+    @functools.cached_property
+    def _minima(self) -> dict[str, np.ndarray]:
+        """Both minima, found once by Newton's method from the centres of their wells."""
+        minima = {}
+        for which, (w, _) in zip(("sharp", "flat"), self._wells(), strict=True):
+            for _ in range(50):
+                w = w - np.linalg.solve(self.hessian(w), self.gradient(w))
+            minima[which] = w
+        return minima
+
     def minimum(self, which: str) -> np.ndarray:
         """The minimum near the ``"sharp"`` or the ``"flat"`` well's centre (Newton's method)."""
         check_choice("SharpAndFlat.minimum", "which", which, ("sharp", "flat"))
-        w = np.asarray(self.sharp_center if which == "sharp" else self.flat_center, "float64")
-        for _ in range(50):
-            w = w - np.linalg.solve(self.hessian(w), self.gradient(w))
-        return w
+        return self._minima[which].copy()
 
     def curvature(self, which: str) -> float:
         """The largest eigenvalue of the Hessian at the ``"sharp"`` or ``"flat"`` minimum."""
@@ -159,7 +167,7 @@ class SharpAndFlat:
         well is convex), else ``None``."""
         w = np.asarray(w, dtype="float64")
         for which, width in (("sharp", self.sharp_width), ("flat", self.flat_width)):
-            if np.linalg.norm(w - self.minimum(which)) < width:
+            if np.linalg.norm(w - self._minima[which]) < width:
                 return which
         return None
 
