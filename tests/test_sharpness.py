@@ -111,3 +111,10 @@ def test_bad_arguments_are_named():
         rescale_layers(model, 1, 1, 2.0)
     with pytest.raises(ValueError, match="alpha"):
         rescale_layers(model, 0, 1, -1.0)
+    flat = keras.Sequential([keras.Input((2, 2)), keras.layers.Flatten(), keras.layers.Dense(3)])
+    layers = [keras.layers.Dense(3), keras.layers.ReLU(), keras.layers.Dense(2)]
+    activated = keras.Sequential([keras.Input((4,)), *layers])
+    with pytest.raises(ValueError, match=r"rescale_layers: `first` must be the index of a layer"):
+        rescale_layers(flat, 0, 1, 2.0)
+    with pytest.raises(ValueError, match=r"rescale_layers: `second` must be the index of a layer"):
+        rescale_layers(activated, 0, 1, 2.0)

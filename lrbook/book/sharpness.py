@@ -129,6 +129,16 @@ def rescale_layers(model: keras.Model, first: int, second: int, alpha: float) ->
         first < second < count,
         f"a layer index above first={first} and below {count}",
     )
+    for name, index, weights in (("first", first, 2), ("second", second, 1)):
+        layer = model.layers[index]
+        require(
+            "rescale_layers",
+            name,
+            index,
+            len(layer.get_weights()) >= weights,
+            "the index of a layer with a kernel" + (" and a bias" if weights == 2 else ""),
+            got=f"{name}={index}, layer {layer.name!r} with {len(layer.get_weights())} weights",
+        )
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
     kernel, bias = copy.layers[first].get_weights()
