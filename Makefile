@@ -6,6 +6,7 @@
 # Other targets:
 #   make robust   every chapter under nbval, for every seed in ROBUST_SEEDS x oneDNN off and on
 #   make colab    every chapter in an environment with Colab's TensorFlow, Keras and ipywidgets
+#   make browser  every page of the built book in headless Chromium (after make book)
 #   make sync     rewrite each chapter's .ipynb from its .md
 
 PYTHON ?= python3
@@ -34,7 +35,7 @@ export PYTHONHASHSEED := 0
 NBVAL := -m pytest -n $(JOBS) --dist loadscope -p no:cacheprovider \
 	--nbval-lax --nbval-current-env --nbval-cell-timeout=600 chapters
 
-.PHONY: book test lint unit distributed notebooks robust colab sync clean
+.PHONY: book test lint unit distributed notebooks robust colab browser browser-deps sync clean
 
 book: $(INSTALLED)
 	rm -rf _build
@@ -55,7 +56,8 @@ lint: $(INSTALLED)
 LIBRARY_TESTS := tests/test_finder.py tests/test_schedules.py tests/test_snapshots.py \
 	tests/test_suggest.py
 unit: $(INSTALLED)
-	KERAS_BACKEND=tensorflow $(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider tests
+	KERAS_BACKEND=tensorflow $(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider tests \
+		--ignore=tests/browser
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider $(LIBRARY_TESTS)
 	KERAS_BACKEND=torch $(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider $(LIBRARY_TESTS)
 	$(MAKE) --no-print-directory distributed
@@ -103,6 +105,24 @@ $(COLAB_INSTALLED): requirements-colab.txt
 	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(COLAB_VENV)/bin/python -m pip install --quiet -r requirements-colab.txt
 	touch $@
+
+# The built book (make book first) in Debian's headless Chromium, driven by Selenium through
+# Debian's chromedriver: every page of _build/html, served locally with no network. It fails on
+# console errors, failed or outside requests, broken images, unresolved references, raw TeX,
+# missing figures, wrong Colab links and explorers without their default figure or live note
+# (tests/browser/test_pages.py), and leaves a screenshot of each page in _build/screenshots/.
+browser: $(INSTALLED) browser-deps
+	rm -rf _build/screenshots
+	$(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider tests/browser
+
+# Chromium and its driver from Debian (PyPI's Selenium cannot download a driver without a
+# network, and Playwright's own browser download is not reachable); needs root or sudo.
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium chromium-driver; \
+	fi
 
 # Re-write each chapter's output-free .ipynb from its .md source (the .md is what you edit).
 sync: $(INSTALLED)

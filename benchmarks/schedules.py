@@ -19,17 +19,25 @@ other programs on a busy machine disturb far less).
 A last table times the schedules alone: microseconds per evaluation inside a compiled loop,
 beyond what the loop costs with a constant rate.
 
-Run: ``python benchmarks/schedules.py`` (about 5 minutes on two idle CPU cores).
+Run: ``python benchmarks/schedules.py`` (about 5 minutes on two idle CPU cores). With
+``--json``, it also writes every number it printed to ``lrbook/book/records/schedules.json``
+(or the path given), with the machine, the versions and the load of the machine before and
+after; the chapter "In practice with Keras" draws its figure from that record, which is
+installed with the book's helpers (``lrbook.book.records.load_record("schedules")``).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
 import logging
 import math
 import os
+import platform
 import statistics
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # seven models: retracing notices
@@ -46,6 +54,9 @@ CONSTANT = "constant"
 CALLBACK = "Python callback"
 CONTROL = "constant again"
 CLOCKS = {"wall-clock": time.perf_counter, "CPU": time.process_time}
+JSON_PATH = (
+    Path(__file__).resolve().parent.parent / "lrbook" / "book" / "records" / "schedules.json"
+)
 
 
 class PythonSGDR(keras.callbacks.Callback):
@@ -192,17 +203,68 @@ def print_table(header: list[str], rows: list[list[str]]) -> None:
         print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
 
 
+def machine() -> dict:
+    """What the numbers were measured on: CPU, cores, versions, oneDNN, the load average."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str | None:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
+
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    packages = ["keras", "tensorflow", "tensorflow-cpu", "numpy", "lrbook"]
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "system": platform.platform(),
+        "python": platform.python_version(),
+        **{name: installed(name) for name in packages if installed(name)},
+        "backend": keras.backend.backend(),
+        "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default"),
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=80, help="steps per epoch")
     parser.add_argument("--repeats", type=int, default=11, help="rounds of timed epochs")
+    parser.add_argument(
+        "--json",
+        nargs="?",
+        const=JSON_PATH,
+        type=Path,
+        help="also write the results to this file (default: the book's record, "
+        "lrbook/book/records/schedules.json)",
+    )
     args = parser.parse_args()
+    before = machine()
+    started = time.perf_counter()
     rates = learning_rates(total_steps=10_000)
     others = [name for name in rates if name != CONSTANT]
     rows: dict[str, list[list[str]]] = {clock: [] for clock in CLOCKS}
+    runs = []
     for batch_size in (32, 256):
         for steps_per_execution in (1, 32):
             result = measure(batch_size, steps_per_execution, args.steps, args.repeats)
+            load = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+            runs.append(
+                {
+                    "batch_size": batch_size,
+                    "steps_per_execution": steps_per_execution,
+                    "load_average_after": load,
+                    **result,
+                }
+            )
             for clock, ratios in result.items():
                 row = [str(batch_size), str(steps_per_execution), f"{ratios[CONSTANT]:.3f}"]
                 rows[clock].append(row + [f"{ratios[name]:.3f}" for name in others])
@@ -218,8 +280,27 @@ def main() -> None:
     base = evaluation_microseconds(MAX_LR)
     schedules = [name for name, rate in rates.items() if not isinstance(rate, float)]
     print(f"\nmicroseconds per evaluation in a compiled loop, beyond a constant ({base:.1f} us):")
-    extra = [f"{evaluation_microseconds(rates[name]) - base:.1f}" for name in schedules]
-    print_table(schedules, [extra])
+    extra = {name: evaluation_microseconds(rates[name]) - base for name in schedules}
+    print_table(schedules, [[f"{value:.1f}" for value in extra.values()]])
+    if args.json is not None:
+        record = {
+            "what": (
+                "epoch time of fit with each way of setting the rate / the same fit at a constant"
+                " rate: median of paired ratios, by clock; 'constant' is the constant-rate epoch"
+                " in seconds"
+            ),
+            "measured": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "seconds": round(time.perf_counter() - started, 1),
+            "machine": before,
+            "load_average_after": machine()["load_average"],
+            "settings": {"steps_per_epoch": args.steps, "repeats": args.repeats, "max_lr": MAX_LR},
+            "callback": CALLBACK,
+            "control": CONTROL,
+            "runs": runs,
+            "evaluation_microseconds": {"constant": base, "extra": extra},
+        }
+        args.json.write_text(json.dumps(record, indent=2) + "\n")
+        print(f"\nwrote {args.json}")
 
 
 if __name__ == "__main__":

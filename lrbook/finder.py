@@ -166,19 +166,31 @@ class _SweepLog:
 
 
 class LRFinder(keras.callbacks.Callback):
-    """The range test as a callback: ``model.fit(..., callbacks=[finder])``, then ``finder.result``.
+    r"""The range test as a callback: ``fit(..., callbacks=[finder])``, then ``finder.result``.
 
     From the first step of ``fit``, the rate grows after every mini-batch from ``min_lr`` to
-    ``max_lr`` (see :class:`SweepSchedule`); each step's rate and loss are recorded, with the
-    bias-corrected EMA ``s_t = beta * s_{t-1} + (1 - beta) * L_t``, ``smoothed_t = s_t / (1 -
-    beta**t)``. Training stops after ``num_steps`` steps, or earlier when the smoothed loss
-    exceeds ``diverge_threshold`` times its minimum or a loss is not finite.
+    ``max_lr``, as in :func:`lr_find`; each step's rate :math:`\eta_i` and loss :math:`L_t` are
+    recorded, with the bias-corrected EMA
 
-    Example::
+    .. math::
 
-        finder = LRFinder(num_steps=100)
-        model.fit(x, y, batch_size=32, epochs=10, callbacks=[finder])  # stops after 100 steps
-        finder.result.plot()
+        s_t = \beta \, s_{t-1} + (1 - \beta) \, L_t, \quad s_0 = 0,
+        \qquad
+        \hat{s}_t = \frac{s_t}{1 - \beta^t} .
+
+    Training stops after ``num_steps`` steps, or earlier when a loss is not finite or
+    :math:`\hat{s}_t` exceeds ``diverge_threshold`` times its minimum so far.
+
+    >>> keras.utils.set_random_seed(0)
+    >>> x = np.random.default_rng(0).normal(size=(256, 8)).astype("float32")
+    >>> y = (x[:, 0] + x[:, 1] > 0).astype("int32")
+    >>> model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(2)])
+    >>> loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    >>> model.compile(optimizer="sgd", loss=loss)
+    >>> finder = lrbook.LRFinder(min_lr=1e-3, max_lr=1.0, num_steps=20)
+    >>> history = model.fit(x, y, batch_size=16, epochs=2, verbose=0, callbacks=[finder])
+    >>> finder.result.lrs.size  # fit stopped after 20 of its 32 steps
+    20
 
     Limits, honestly: give ``fit`` at least ``num_steps`` steps (epochs times batches), or the
     sweep ends short (it warns). With ``restore=True`` (the default) the weights, metrics and
@@ -264,7 +276,12 @@ class LRFinder(keras.callbacks.Callback):
     def close(self) -> None:
         """Record what is left, undo the sweep's changes to the model, set ``result``.
 
-        Safe to call more than once; ``on_train_end`` calls it.
+        Safe to call more than once; ``on_train_end`` calls it. Call it yourself when ``fit``
+        was interrupted (Keras then skips ``on_train_end``).
+
+        >>> finder.close()  # nothing left to undo after a whole fit
+        >>> finder.result.lrs.size
+        20
         """
         if self._log is None:
             return
@@ -322,15 +339,37 @@ def lr_find(
     beta: float = BETA,
     diverge_threshold: float = DIVERGE_THRESHOLD,
 ) -> LRFinderResult:
-    """Run the learning-rate range test on ``model`` and leave the model exactly as it was.
+    r"""Run the learning-rate range test on ``model`` and leave the model exactly as it was.
 
-    The rate grows after every mini-batch over ``num_steps`` optimizer steps, from ``min_lr`` to
-    ``max_lr`` (both included): ``lr_i = min_lr * (max_lr / min_lr) ** (i / (n - 1))`` for
-    ``mode="exponential"``, ``lr_i = min_lr + (max_lr - min_lr) * i / (n - 1)`` for
-    ``"linear"``. Each step's loss is that batch's loss, computed before the update; the
-    smoothed curve is the bias-corrected EMA ``s_t = beta * s_{t-1} + (1 - beta) * L_t``,
-    ``smoothed_t = s_t / (1 - beta**t)``. The sweep stops early when ``smoothed_t`` exceeds
-    ``diverge_threshold`` times its minimum so far, or a loss is not finite.
+    The rate grows after every mini-batch over :math:`n` = ``num_steps`` optimizer steps, from
+    :math:`\eta_{\min}` = ``min_lr`` to :math:`\eta_{\max}` = ``max_lr`` (both included):
+
+    .. math::
+
+        \eta_i = \eta_{\min} \left( \frac{\eta_{\max}}{\eta_{\min}} \right)^{i/(n-1)}
+        \quad \text{(}\texttt{mode="exponential"}\text{)},
+
+        \eta_i = \eta_{\min} + (\eta_{\max} - \eta_{\min}) \, \frac{i}{n - 1}
+        \quad \text{(}\texttt{"linear"}\text{)}.
+
+    Each step's loss :math:`L_t` is that batch's loss, computed before the update; the smoothed
+    curve is the bias-corrected EMA :math:`\hat{s}_t = s_t / (1 - \beta^t)` with
+    :math:`s_t = \beta s_{t-1} + (1 - \beta) L_t`, :math:`\beta` = ``beta``. The sweep stops
+    early when :math:`\hat{s}_t` exceeds ``diverge_threshold`` times its minimum so far, or a
+    loss is not finite.
+
+    >>> keras.utils.set_random_seed(0)
+    >>> x = np.random.default_rng(0).normal(size=(256, 8)).astype("float32")
+    >>> y = (x[:, 0] + x[:, 1] > 0).astype("int32")
+    >>> model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(2)])
+    >>> loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    >>> model.compile(optimizer="sgd", loss=loss)
+    >>> result = lrbook.lr_find(model, x, y, batch_size=16, min_lr=1e-3, max_lr=100.0,
+    ...                         num_steps=40)
+    >>> float(result.lrs[0]), round(float(result.lrs[1] / result.lrs[0]), 4)  # 1e5 ** (1/39)
+    (0.001, 1.3434)
+    >>> bool(result.lrs[0] <= result.suggestion() <= result.lrs[-1])
+    True
 
     ``x`` (and ``y``) may be anything ``model.fit`` takes: arrays (NumPy or the backend's
     tensors, or a list or dict of them) with ``y``, or a ``tf.data.Dataset``, a
@@ -352,6 +391,11 @@ def lr_find(
     bit-identical afterwards, and so are the optimizer's rate (float or schedule), the compiled
     loss, metrics and train function, whatever happened during the sweep. Bad arguments raise
     ``ValueError`` before any training.
+
+    >>> weights = model.get_weights()
+    >>> result = lrbook.lr_find(model, x, y, batch_size=16, min_lr=1e-3, num_steps=20)
+    >>> all(np.array_equal(a, b) for a, b in zip(weights, model.get_weights()))
+    True
     """
     settings = (min_lr, max_lr, num_steps, mode, beta, diverge_threshold)
     finder = LRFinder(*settings, restore=True, _owner="lr_find")
@@ -385,12 +429,27 @@ def lr_find(
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class LRFinderResult:
-    """One sweep's curve: the rates, raw and smoothed losses, where it stopped, and the settings.
+    r"""One sweep's curve: the rates, raw and smoothed losses, where it stopped, and the settings.
 
-    ``lrs[i]`` is the rate of step ``i`` and ``losses[i]`` the loss of that step's batch,
-    computed before its update; ``smoothed`` is the bias-corrected EMA of ``losses``. When the
-    sweep stopped early, ``stop_step``/``stop_lr`` are the step and rate that triggered the
-    stop (the last recorded point) and ``stop_reason`` says why.
+    ``lrs[i]`` is the rate :math:`\eta_i` of step :math:`i` and ``losses[i]`` the loss
+    :math:`L_i` of that step's batch, computed before its update; ``smoothed[i]`` is the
+    bias-corrected EMA :math:`\hat{s}_i = s_i / (1 - \beta^{i+1})` of ``losses``, with
+    :math:`s_i = \beta s_{i-1} + (1 - \beta) L_i` and :math:`s_{-1} = 0`. When the sweep stopped
+    early, ``stop_step``/``stop_lr`` are the step and rate that triggered the stop (the last
+    recorded point) and ``stop_reason`` says why. The other fields are the sweep's settings.
+    :func:`lr_find` and :class:`LRFinder` return one; the examples of its methods continue this
+    one:
+
+    >>> keras.utils.set_random_seed(0)
+    >>> x = np.random.default_rng(0).normal(size=(256, 8)).astype("float32")
+    >>> y = (x[:, 0] + x[:, 1] > 0).astype("int32")
+    >>> model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(2)])
+    >>> loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    >>> model.compile(optimizer="sgd", loss=loss)
+    >>> result = lrbook.lr_find(model, x, y, batch_size=16, min_lr=1e-3, max_lr=100.0,
+    ...                         num_steps=40)
+    >>> result.lrs.shape == result.losses.shape == result.smoothed.shape
+    True
     """
 
     lrs: np.ndarray
@@ -408,13 +467,26 @@ class LRFinderResult:
     diverge_threshold: float
 
     def suggestion(self, method: str = "steepest") -> float:
-        """A learning rate read from the curve by rule ``method``, one of
-        :data:`lrbook.suggest.METHODS` (each rule's formula is in :mod:`lrbook.suggest`).
+        r"""A learning rate read from the curve by rule ``method``: ``"steepest"`` (the
+        default), ``"valley"`` or ``"minimum"`` (:mod:`lrbook.suggest` has every rule).
 
-        The suggestion always lies inside the swept range. Raises ``ValueError`` with a hint
-        (how to change the range) when the curve cannot carry a suggestion: too few points (a
-        divergence straight away), no descending part, or a sweep that starts inside the
-        descent.
+        ``"steepest"`` finds the step :math:`t^*` where the lag-free loss (a local straight-line
+        fit to the raw losses, :func:`lrbook.suggest.lag_free`) falls fastest, and returns the
+        rate that covers in 10 steps what the sweep had covered by then:
+
+        .. math::
+
+            \eta_{\text{steepest}} = \frac{1}{10} \sum_{i < t^*} \eta_i .
+
+        ``"minimum"`` is the rate at the lowest lag-free loss divided by 10, ``"valley"`` the
+        middle of the descent. The suggestion always lies inside the swept range. Raises
+        ``ValueError`` with a hint (how to change the range) when the curve cannot carry a
+        suggestion: too few points (a divergence straight away), no descending part, or a sweep
+        that starts inside the descent.
+
+        >>> rate = result.suggestion()
+        >>> bool(result.lrs[0] <= rate <= result.lrs[-1])
+        True
         """
         return suggest.suggest(self.lrs, self.losses, method, spacing=self.mode)
 
@@ -434,6 +506,9 @@ class LRFinderResult:
         when the loss is still falling where the sweep ended (``still_falling``): then the best
         rate may lie above ``max_lr``. The sweep warns with it, and :meth:`plot` writes it on
         the figure.
+
+        >>> print(result.problem)
+        None
         """
         if isinstance(self._curve, ValueError):
             return str(self._curve)
@@ -442,18 +517,34 @@ class LRFinderResult:
     @property
     def still_falling(self) -> bool:
         """``True`` when the lag-free loss is still falling where the sweep ended (see
-        :attr:`lrbook.suggest.Curve.still_falling`): ``lr_range`` then has no upper bound."""
+        ``still_falling`` in :class:`lrbook.suggest.Curve`): ``lr_range`` then has no upper
+        bound.
+
+        >>> result.still_falling
+        False
+        """
         return isinstance(self._curve, suggest.Curve) and self._curve.still_falling
 
     def suggestions(self) -> dict[str, float]:
-        """Every rule's suggestion, by name."""
+        """Every rule's suggestion, by name: :meth:`suggestion` of each method.
+
+        >>> sorted(result.suggestions())
+        ['minimum', 'steepest', 'valley']
+        """
         return {method: self.suggestion(method) for method in suggest.METHODS}
 
     def lr_range(self) -> tuple[float, float]:
-        """``(low, high)`` bounds for a cyclical schedule, by :func:`lrbook.suggest.lr_range`.
+        r"""``(low, high)`` bounds for a cyclical schedule, by :func:`lrbook.suggest.lr_range`.
 
-        Raises ``ValueError`` when the curve has no upper bound to offer (it is still falling
-        where the sweep ended: raise ``max_lr``) or no descent at all.
+        Smith's recipe: :math:`\eta_{\max}` is the rate at the bottom of the lag-free curve,
+        where the loss stops falling, and :math:`\eta_{\min} = \eta_{\max} / 4`. Raises
+        ``ValueError`` when the curve has no upper bound to offer (it is still falling where the
+        sweep ended: raise ``max_lr``) or no descent at all.
+
+        >>> low, high = result.lr_range()
+        >>> high / low
+        4.0
+        >>> schedule = lrbook.CyclicalLR(base_lr=low, max_lr=high, step_size=100)
         """
         return suggest.lr_range(self.lrs, self.losses, spacing=self.mode)
 
@@ -471,6 +562,10 @@ class LRFinderResult:
         Draws on ``ax``, or on a new figure with a white background; matplotlib is imported
         here, not by ``import lrbook``. When the curve cannot carry a suggestion, or is still
         falling where the sweep ended, the reason is written on the axes.
+
+        >>> ax = result.plot(phases=True)
+        >>> ax.get_xscale()
+        'log'
         """
         from lrbook.plotting import plot_range_test
 

@@ -126,11 +126,14 @@ def _cosine_anneal(eta_from: Tensor, eta_to: Tensor, done: Tensor, length: Tenso
 
 @keras.saving.register_keras_serializable(package="lrbook")
 class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """Step decay: multiply the rate by ``drop`` every ``step_size`` optimizer steps.
+    r"""Step decay: multiply the rate by ``drop`` every ``step_size`` optimizer steps.
 
-    ```python
-    lr = initial_lr * drop ** floor(step / step_size)
-    ```
+    .. math::
+
+        \eta_t = \eta_0 \, d^{\lfloor t/s \rfloor}
+
+    with :math:`\eta_0` = ``initial_lr``, :math:`d` = ``drop``, :math:`s` = ``step_size`` and
+    :math:`t` the optimizer step, counted from 0.
 
     Smooth exponential decay is Keras' own schedule: ``keras.optimizers.schedules.
     ExponentialDecay(initial_lr, decay_steps=step_size, decay_rate=drop)`` gives
@@ -139,18 +142,22 @@ class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
     divides in float32, which is exact only below 2**24 steps). For the per-epoch form used with
     ``keras.callbacks.LearningRateScheduler``, see :func:`step_decay`.
 
-    Usage, halving the rate every 10 epochs:
+    Example, halving the rate every 10 steps:
 
-    ```python
-    steps_per_epoch = math.ceil(len(x_train) / 32)
-    schedule = lrbook.StepDecay(initial_lr=0.1, drop=0.5, step_size=10 * steps_per_epoch)
-    model.compile(
-        optimizer=keras.optimizers.SGD(learning_rate=schedule, momentum=0.9),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    model.fit(x_train, y_train, batch_size=32, epochs=30)
-    ```
+    >>> schedule = lrbook.StepDecay(initial_lr=0.1, drop=0.5, step_size=10)
+    >>> [round(float(schedule(t)), 4) for t in (0, 9, 10, 25)]
+    [0.1, 0.1, 0.05, 0.025]
+
+    In training, halving the rate every 10 epochs::
+
+        steps_per_epoch = math.ceil(len(x_train) / 32)
+        schedule = lrbook.StepDecay(initial_lr=0.1, drop=0.5, step_size=10 * steps_per_epoch)
+        model.compile(
+            optimizer=keras.optimizers.SGD(learning_rate=schedule, momentum=0.9),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        model.fit(x_train, y_train, batch_size=32, epochs=30)
 
     Args:
         initial_lr: the rate of the first ``step_size`` steps, > 0.
@@ -165,6 +172,12 @@ class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
         self.step_size = check_int("StepDecay", "step_size", step_size, minimum=1)
 
     def __call__(self, step: ArrayLike) -> Tensor:
+        """The rate of ``step``, :math:`\\eta_t`: a step or an array of steps, float32.
+
+        >>> schedule = lrbook.StepDecay(initial_lr=0.1, drop=0.5, step_size=10)
+        >>> np.asarray(schedule(np.arange(0, 40, 10)))
+        array([0.1   , 0.05  , 0.025 , 0.0125], dtype=float32)
+        """
         drops = _as_step(step, "StepDecay") // self.step_size
         return _as_rate(self.initial_lr * _power(self.drop, drops))
 
@@ -173,20 +186,27 @@ class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
 
 
 def step_decay(initial_lr: float, drop: float, epochs_drop: int) -> Callable[..., float]:
-    """Step decay per epoch, as a function for ``keras.callbacks.LearningRateScheduler``.
+    r"""Step decay per epoch, as a function for ``keras.callbacks.LearningRateScheduler``.
 
-    ```python
-    lr = initial_lr * drop ** floor(epoch / epochs_drop)
-    ```
+    .. math::
+
+        \eta_e = \eta_0 \, d^{\lfloor e/s \rfloor}
+
+    with :math:`\eta_0` = ``initial_lr``, :math:`d` = ``drop``, :math:`s` = ``epochs_drop`` and
+    :math:`e` the epoch, counted from 0.
 
     The returned function takes ``(epoch, lr=None)``: ``LearningRateScheduler`` calls it with
     both, a plot with the epoch alone, and it returns a Python float either way. It evaluates
     :class:`StepDecay` with ``step_size=epochs_drop``, so both forms give the same rates.
 
-    ```python
-    callback = keras.callbacks.LearningRateScheduler(lrbook.step_decay(0.1, 0.5, epochs_drop=10))
-    model.fit(x_train, y_train, epochs=30, callbacks=[callback])
-    ```
+    >>> rate = lrbook.step_decay(0.1, drop=0.5, epochs_drop=10)
+    >>> [round(rate(epoch), 4) for epoch in (0, 9, 10, 25)]
+    [0.1, 0.1, 0.05, 0.025]
+
+    In training::
+
+        callback = keras.callbacks.LearningRateScheduler(lrbook.step_decay(0.1, 0.5, 10))
+        model.fit(x_train, y_train, epochs=30, callbacks=[callback])
     """
     epochs_drop = check_int("step_decay", "epochs_drop", epochs_drop, minimum=1)
     schedule = StepDecay(initial_lr, drop, step_size=epochs_drop)
@@ -203,39 +223,51 @@ def step_decay(initial_lr: float, drop: float, epochs_drop: int) -> Callable[...
 
 @keras.saving.register_keras_serializable(package="lrbook")
 class CyclicalLR(keras.optimizers.schedules.LearningRateSchedule):
-    """Cyclical learning rate (Smith, 2017): a triangle between two bounds, cycle after cycle.
+    r"""Cyclical learning rate (Smith, 2017): a triangle between two bounds, cycle after cycle.
 
     A cycle is ``2 * step_size`` steps: up from ``base_lr`` to the peak in ``step_size`` steps,
-    then back down. With ``n = step``:
+    then back down. With :math:`\eta_{\min}` = ``base_lr``, :math:`\eta_{\max}` = ``max_lr``,
+    *stepsize* = ``step_size`` and *iterations* the optimizer step:
 
-    ```python
-    cycle = floor(1 + n / (2 * step_size))        # 1, 2, 3, ...
-    x = abs(n / step_size - 2 * cycle + 1)        # 1 -> 0 -> 1 within a cycle
-    lr = base_lr + (max_lr - base_lr) * max(0, 1 - x) * scale
-    # scale = 1                         mode="triangular"
-    #         1 / 2 ** (cycle - 1)      mode="triangular2" (the peak halves every cycle)
-    #         gamma ** n                mode="exp_range"   (the peak decays every step)
-    #         scale_fn(cycle) or scale_fn(n), by scale_mode, if scale_fn is given
-    ```
+    .. math::
 
-    ``n`` counts from the start of training (it is not reset at each cycle), as in Smith's
-    code. The rate is ``base_lr`` at ``n = 0`` and at every cycle end, and the (scaled) peak at
-    ``n = step_size, 3 * step_size, ...``.
+        \eta_t = \eta_{\min} + (\eta_{\max} - \eta_{\min}) \, \max(0, 1 - x) \cdot
+        \mathit{scale},
 
-    Usage, with ``step_size`` a few epochs long (the paper suggests 2 to 10):
+        x = \left| \frac{\mathit{iterations}}{\mathit{stepsize}} - 2 \cdot \mathit{cycle}
+        + 1 \right|,
 
-    ```python
-    steps_per_epoch = math.ceil(len(x_train) / 32)
-    schedule = lrbook.CyclicalLR(
-        base_lr=0.001, max_lr=0.006, step_size=4 * steps_per_epoch, mode="triangular2"
-    )
-    model.compile(
-        optimizer=keras.optimizers.SGD(learning_rate=schedule, momentum=0.9),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    model.fit(x_train, y_train, batch_size=32, epochs=24)  # three whole cycles
-    ```
+        \mathit{cycle} = \left\lfloor 1 + \frac{\mathit{iterations}}{2 \cdot \mathit{stepsize}}
+        \right\rfloor
+
+    where *scale* is 1 for ``mode="triangular"``, :math:`1/2^{\mathit{cycle} - 1}` for
+    ``"triangular2"`` (the peak halves every cycle), :math:`\gamma^{\mathit{iterations}}` for
+    ``"exp_range"`` (the peak decays every step), or ``scale_fn(cycle)`` or
+    ``scale_fn(iterations)``, by ``scale_mode``, if ``scale_fn`` is given.
+
+    *iterations* counts from the start of training (it is not reset at each cycle), as in
+    Smith's code. The rate is ``base_lr`` at step 0 and at every cycle end, and the (scaled)
+    peak at steps ``step_size, 3 * step_size, ...``.
+
+    >>> schedule = lrbook.CyclicalLR(base_lr=0.001, max_lr=0.006, step_size=100)
+    >>> [round(float(schedule(t)), 4) for t in (0, 50, 100, 150, 200, 300)]
+    [0.001, 0.0035, 0.006, 0.0035, 0.001, 0.006]
+    >>> halving = lrbook.CyclicalLR(0.001, 0.006, step_size=100, mode="triangular2")
+    >>> [round(float(halving(t)), 4) for t in (100, 300, 500)]
+    [0.006, 0.0035, 0.0022]
+
+    In training, with ``step_size`` a few epochs long (the paper suggests 2 to 10)::
+
+        steps_per_epoch = math.ceil(len(x_train) / 32)
+        schedule = lrbook.CyclicalLR(
+            base_lr=0.001, max_lr=0.006, step_size=4 * steps_per_epoch, mode="triangular2"
+        )
+        model.compile(
+            optimizer=keras.optimizers.SGD(learning_rate=schedule, momentum=0.9),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        model.fit(x_train, y_train, batch_size=32, epochs=24)  # three whole cycles
 
     Args:
         base_lr: the lower bound, >= 0.
@@ -289,6 +321,12 @@ class CyclicalLR(keras.optimizers.schedules.LearningRateSchedule):
         self.scale_mode = check_choice("CyclicalLR", "scale_mode", scale_mode, SCALE_MODES)
 
     def __call__(self, step: ArrayLike) -> Tensor:
+        """The rate of ``step``, :math:`\\eta_t`: a step or an array of steps, float32.
+
+        >>> schedule = lrbook.CyclicalLR(base_lr=0.001, max_lr=0.006, step_size=100)
+        >>> np.asarray(schedule(np.arange(0, 250, 50)))
+        array([0.001 , 0.0035, 0.006 , 0.0035, 0.001 ], dtype=float32)
+        """
         n = _as_step(step, "CyclicalLR")
         cycle = 1 + n // (2 * self.step_size)
         # 1 - x of the formula, from the step within the cycle: an exact integer ratio (the
@@ -323,6 +361,9 @@ class CyclicalLR(keras.optimizers.schedules.LearningRateSchedule):
 
         The rate there is ``base_lr``, the lowest of the cycle; the update of that step
         completes cycle ``k = 1, 2, ...`` (``optimizer.iterations == end + 1`` after it).
+
+        >>> lrbook.CyclicalLR(base_lr=0.001, max_lr=0.006, step_size=100).cycle_ends(601)
+        [200, 400, 600]
         """
         num_steps = check_int("CyclicalLR.cycle_ends", "num_steps", num_steps, minimum=0)
         return list(range(2 * self.step_size, num_steps, 2 * self.step_size))
@@ -360,16 +401,23 @@ def _serialize_scale_fn(scale_fn: Callable) -> dict:
 
 @keras.saving.register_keras_serializable(package="lrbook")
 class SGDR(keras.optimizers.schedules.LearningRateSchedule):
-    """SGDR (Loshchilov & Hutter, 2017): cosine annealing from a maximum to a minimum, restarted.
+    r"""SGDR (Loshchilov & Hutter, 2017): cosine annealing from a maximum to a minimum, restarted.
 
-    Cycle ``i = 0, 1, 2, ...`` lasts ``T_i`` optimizer steps. Within it ``T_cur`` counts
-    ``0 .. T_i - 1`` and the rate falls from ``eta_max`` (first step) to ``eta_min`` (last step):
+    Cycle :math:`i = 0, 1, 2, \dots` lasts :math:`T_i` optimizer steps. Within it
+    :math:`T_{cur}` counts :math:`0, \dots, T_i - 1` and the rate falls from
+    :math:`\eta_{\max}^i` (first step) to :math:`\eta_{\min}^i` (last step):
 
-    ```python
-    T_i = round(cycle_length * t_mul ** i)               # an integer, halves rounded up
-    eta_max, eta_min = max_lr * m_mul ** i, min_lr * m_mul ** i
-    lr = eta_min + 0.5 * (eta_max - eta_min) * (1 + cos(pi * T_cur / (T_i - 1)))
-    ```
+    .. math::
+
+        \eta_t = \eta_{\min}^i + \tfrac{1}{2}\left(\eta_{\max}^i - \eta_{\min}^i\right)
+        \left(1 + \cos\left(\pi \, \frac{T_{cur}}{T_i - 1}\right)\right),
+
+        T_i = \mathrm{round}\left(T_0 \, T_{mult}^{\,i}\right), \qquad
+        \eta_{\max}^i = \text{max\_lr} \cdot \text{m\_mul}^i, \qquad
+        \eta_{\min}^i = \text{min\_lr} \cdot \text{m\_mul}^i,
+
+    with :math:`T_0` = ``cycle_length`` and :math:`T_{mult}` = ``t_mul`` (:math:`T_i` is an
+    integer, halves rounded up).
 
     The paper writes ``T_cur / T_i`` with a fractional ``T_cur`` that reaches ``T_i`` at the
     restart. Counted in whole steps, ``T_cur`` stops at ``T_i - 1``; dividing by ``T_i - 1``
@@ -394,19 +442,25 @@ class SGDR(keras.optimizers.schedules.LearningRateSchedule):
     first cycle, which starts, at ``max_lr``, at step ``warmup_steps``:
     ``lr = min_lr + (max_lr - min_lr) * step / warmup_steps``.
 
-    Usage, cycles of 10, 20, 40 epochs (70 in all):
+    >>> schedule = lrbook.SGDR(min_lr=0.0, max_lr=0.1, cycle_length=5)
+    >>> [round(float(schedule(t)), 4) for t in range(6)]
+    [0.1, 0.0854, 0.05, 0.0146, 0.0, 0.1]
+    >>> lrbook.SGDR(0.0, 0.1, cycle_length=5, t_mul=2.0).cycle_ends(40)
+    [4, 14, 34]
 
-    ```python
-    steps_per_epoch = math.ceil(len(x_train) / 128)
-    schedule = lrbook.SGDR(min_lr=0.0, max_lr=0.05, cycle_length=10 * steps_per_epoch, t_mul=2.0)
-    model.compile(
-        optimizer=keras.optimizers.SGD(learning_rate=schedule, momentum=0.9),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    model.fit(x_train, y_train, batch_size=128, epochs=70)
-    schedule.cycle_ends(70 * steps_per_epoch)  # the steps that end a cycle: snapshot there
-    ```
+    In training, cycles of 10, 20, 40 epochs (70 in all)::
+
+        steps_per_epoch = math.ceil(len(x_train) / 128)
+        schedule = lrbook.SGDR(
+            min_lr=0.0, max_lr=0.05, cycle_length=10 * steps_per_epoch, t_mul=2.0
+        )
+        model.compile(
+            optimizer=keras.optimizers.SGD(learning_rate=schedule, momentum=0.9),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        model.fit(x_train, y_train, batch_size=128, epochs=70)
+        schedule.cycle_ends(70 * steps_per_epoch)  # the steps that end a cycle: snapshot there
 
     Args:
         min_lr: ``eta_min`` of the first cycle, >= 0 (the paper uses 0).
@@ -450,6 +504,12 @@ class SGDR(keras.optimizers.schedules.LearningRateSchedule):
         return starts
 
     def __call__(self, step: ArrayLike) -> Tensor:
+        """The rate of ``step``, :math:`\\eta_t`: a step or an array of steps, float32.
+
+        >>> schedule = lrbook.SGDR(min_lr=0.0, max_lr=0.1, cycle_length=5)
+        >>> np.asarray(schedule(np.arange(0, 10, 2))).round(4)
+        array([0.1   , 0.05  , 0.    , 0.0854, 0.0146], dtype=float32)
+        """
         step = _as_step(step, "SGDR")
         since_warmup = step - self.warmup_steps
         i, T_cur, T_i = self._cycle_position(ops.where(since_warmup > 0, since_warmup, 0))
@@ -492,6 +552,9 @@ class SGDR(keras.optimizers.schedules.LearningRateSchedule):
 
         Training for ``num_steps`` steps, these are the steps whose update completes a cycle;
         ``optimizer.iterations == end + 1`` after them. Only whole cycles are listed.
+
+        >>> lrbook.SGDR(min_lr=0.0, max_lr=0.1, cycle_length=5).cycle_ends(20)
+        [4, 9, 14, 19]
         """
         num_steps = check_int("SGDR.cycle_ends", "num_steps", num_steps, minimum=0)
         starts = _cycle_starts(self.cycle_length, self.t_mul, num_steps - self.warmup_steps)
@@ -533,36 +596,43 @@ def _cycle_starts(
 
 @keras.saving.register_keras_serializable(package="lrbook")
 class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
-    """One-cycle policy (Smith & Topin, 2018): one rise to ``max_lr``, then a long anneal.
+    r"""One-cycle policy (Smith & Topin, 2018): one rise to ``max_lr``, then a long anneal.
 
-    Over ``total_steps`` steps the rate rises from ``eta_0`` to ``eta_max`` during the first
-    ``pct_start`` of the run, then falls to ``eta_final``, far below ``eta_0``, at the last step,
-    and stays there if training goes on. Both phases are half cosines, the default of PyTorch's
-    ``OneCycleLR`` and fastai's ``fit_one_cycle`` (Smith's paper draws straight lines):
+    Over :math:`T` = ``total_steps`` steps the rate rises from :math:`\eta_0` to
+    :math:`\eta_{\max}` during the first ``pct_start`` of the run, then falls to
+    :math:`\eta_{final}`, far below :math:`\eta_0`, at the last step, and stays there if training
+    goes on. Both phases are half cosines, the default of PyTorch's ``OneCycleLR`` and fastai's
+    ``fit_one_cycle`` (Smith's paper draws straight lines):
 
-    ```python
-    eta_max = max_lr
-    eta_0 = max_lr / div_factor
-    eta_final = eta_0 / final_div_factor
-    peak = round(pct_start * (total_steps - 1))          # the step at eta_max
-    anneal(eta_from, eta_to, p) = eta_to + 0.5 * (eta_from - eta_to) * (1 + cos(pi * p))
-    lr = anneal(eta_0, eta_max, step / peak)                                 # step <= peak
-    lr = anneal(eta_max, eta_final, (step - peak) / (total_steps - 1 - peak))  # after the peak
-    lr = eta_final                                                 # step >= total_steps - 1
-    ```
+    .. math::
 
-    Usage, one cycle over the whole run:
+        \eta_t = \begin{cases}
+            a\left(\eta_0, \eta_{\max}, \, t / p\right) & t \le p, \\
+            a\left(\eta_{\max}, \eta_{final}, \, (t - p) / (T - 1 - p)\right) & p < t < T - 1, \\
+            \eta_{final} & t \ge T - 1,
+        \end{cases}
 
-    ```python
-    epochs, steps_per_epoch = 10, math.ceil(len(x_train) / 64)
-    schedule = lrbook.OneCycle(max_lr=0.5, total_steps=epochs * steps_per_epoch)
-    model.compile(
-        optimizer=keras.optimizers.SGD(learning_rate=schedule, momentum=0.9),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    model.fit(x_train, y_train, batch_size=64, epochs=epochs)
-    ```
+        a(\eta_{from}, \eta_{to}, u) = \eta_{to}
+        + \tfrac{1}{2}\left(\eta_{from} - \eta_{to}\right)\left(1 + \cos(\pi u)\right),
+
+    with :math:`\eta_{\max}` = ``max_lr``, :math:`\eta_0 = \eta_{\max}` / ``div_factor``,
+    :math:`\eta_{final} = \eta_0` / ``final_div_factor`` and the peak step
+    :math:`p = \mathrm{round}(\text{pct\_start} \cdot (T - 1))`.
+
+    >>> schedule = lrbook.OneCycle(max_lr=1.0, total_steps=11, div_factor=10, final_div_factor=100)
+    >>> [round(float(schedule(t)), 4) for t in (0, 3, 10, 20)]
+    [0.1, 1.0, 0.001, 0.001]
+
+    In training, one cycle over the whole run::
+
+        epochs, steps_per_epoch = 10, math.ceil(len(x_train) / 64)
+        schedule = lrbook.OneCycle(max_lr=0.5, total_steps=epochs * steps_per_epoch)
+        model.compile(
+            optimizer=keras.optimizers.SGD(learning_rate=schedule, momentum=0.9),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        model.fit(x_train, y_train, batch_size=64, epochs=epochs)
 
     Args:
         max_lr: ``eta_max``, the peak rate, > 0.
@@ -599,6 +669,12 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
         )
 
     def __call__(self, step: ArrayLike) -> Tensor:
+        """The rate of ``step``, :math:`\\eta_t`: a step or an array of steps, float32.
+
+        >>> schedule = lrbook.OneCycle(max_lr=1.0, total_steps=11, div_factor=10)
+        >>> np.asarray(schedule(np.array([0, 3, 10]))).round(4)
+        array([0.1, 1. , 0. ], dtype=float32)
+        """
         step = _minimum(_as_step(step, "OneCycle"), self.total_steps - 1)
         eta_max = self.max_lr
         eta_0 = eta_max / self.div_factor

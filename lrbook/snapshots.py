@@ -69,7 +69,17 @@ PREDICT_BATCH = 1024  # rows per predict_on_batch call
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One snapshot: the weights after the update of optimizer step ``step`` (counted from 0).
+    r"""One snapshot: the weights after the update of optimizer step ``step`` (counted from 0).
+
+    :class:`SnapshotEnsemble` keeps one at the last step :math:`t` of every cycle, where the
+    rate is the cycle's minimum: snapshot :math:`w_i` of the ensemble is the weights after the
+    update of step :math:`t`, so ``optimizer.iterations`` :math:`= t + 1` then, and ``rate``
+    is :math:`\eta_t`.
+
+    >>> schedule = lrbook.SGDR(min_lr=0.0, max_lr=0.1, cycle_length=16)
+    >>> end = schedule.cycle_ends(32)[0]
+    >>> lrbook.Snapshot(step=end, epoch=0, rate=float(schedule(end)))
+    Snapshot(step=15, epoch=0, rate=0.0, file=None)
 
     Attributes:
         step: the step whose update the weights include (``optimizer.iterations == step + 1``).
@@ -85,17 +95,39 @@ class Snapshot:
 
 
 class SnapshotEnsemble(keras.callbacks.Callback):
-    """A callback that keeps the weights at the end of every cycle, and predicts with their mean.
+    r"""A callback that keeps the weights at the end of every cycle, and predicts with their mean.
 
-    ```python
-    schedule = lrbook.SGDR(min_lr=0.0, max_lr=0.05, cycle_length=10 * steps_per_epoch)
-    model.compile(optimizer=keras.optimizers.SGD(schedule, momentum=0.9), ...)
-    snapshots = lrbook.SnapshotEnsemble(schedule)
-    model.fit(x_train, y_train, epochs=50, callbacks=[snapshots])  # 5 cycles: 5 snapshots
-    snapshots.predict(x_test)            # mean class probabilities of the 5 snapshots
-    snapshots.evaluate(x_test, y_test)   # accuracy of the last m = 1..5 snapshots together
-    snapshots.to_model().save("ensemble.keras")
-    ```
+    A run of :math:`M` cycles leaves :math:`M` snapshots :math:`w_1, \dots, w_M`; the ensemble
+    of the last :math:`m` of them predicts with the mean of their class probabilities,
+
+    .. math::
+
+        p_{\text{ens}}(y \mid x) = \frac{1}{m} \sum_{i = M - m + 1}^{M} p(y \mid x;\, w_i).
+
+    Three cycles of 16 steps, one epoch each, give three snapshots (the examples of the methods
+    continue this one):
+
+    >>> keras.utils.set_random_seed(0)
+    >>> x = np.random.default_rng(0).normal(size=(256, 8)).astype("float32")
+    >>> y = (x[:, 0] + x[:, 1] > 0).astype("int32")
+    >>> model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(2, activation="softmax")])
+    >>> schedule = lrbook.SGDR(min_lr=0.0, max_lr=0.5, cycle_length=16)
+    >>> model.compile(optimizer=keras.optimizers.SGD(schedule),
+    ...               loss="sparse_categorical_crossentropy")
+    >>> snapshots = lrbook.SnapshotEnsemble(schedule)
+    >>> history = model.fit(x, y, batch_size=16, epochs=3, verbose=0, callbacks=[snapshots])
+    >>> [snapshot.step for snapshot in snapshots.snapshots]
+    [15, 31, 47]
+
+    In training::
+
+        schedule = lrbook.SGDR(min_lr=0.0, max_lr=0.05, cycle_length=10 * steps_per_epoch)
+        model.compile(optimizer=keras.optimizers.SGD(schedule, momentum=0.9), ...)
+        snapshots = lrbook.SnapshotEnsemble(schedule)
+        model.fit(x_train, y_train, epochs=50, callbacks=[snapshots])  # 5 cycles: 5 snapshots
+        snapshots.predict(x_test)            # mean class probabilities of the 5 snapshots
+        snapshots.evaluate(x_test, y_test)   # accuracy of the last m = 1..5 snapshots together
+        snapshots.to_model().save("ensemble.keras")
 
     Args:
         schedule: the cyclical schedule the optimizer trains with (an object with
@@ -176,7 +208,11 @@ class SnapshotEnsemble(keras.callbacks.Callback):
 
     @property
     def snapshots(self) -> list[Snapshot]:
-        """The snapshots held, oldest first."""
+        """The snapshots held, oldest first, as a list of :class:`Snapshot`.
+
+        >>> snapshots.snapshots[0]
+        Snapshot(step=15, epoch=0, rate=0.0, file=None)
+        """
         return list(self._records)
 
     def __len__(self) -> int:
@@ -388,6 +424,15 @@ class SnapshotEnsemble(keras.callbacks.Callback):
         ``model`` is only a template for the architecture (it is cloned; its weights and
         optimizer are left exactly as they were). Its weights must have the shapes and dtypes
         of the saved ones.
+
+        >>> import shutil, tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> on_disk = lrbook.SnapshotEnsemble(schedule, directory=folder)
+        >>> history = model.fit(x, y, batch_size=16, epochs=2, verbose=0, callbacks=[on_disk])
+        >>> loaded = lrbook.SnapshotEnsemble.load(folder, model)
+        >>> [snapshot.step for snapshot in loaded.snapshots]  # training went on from step 48
+        [63, 79]
+        >>> shutil.rmtree(folder)
         """
         path = Path(directory)
         require(
@@ -404,15 +449,30 @@ class SnapshotEnsemble(keras.callbacks.Callback):
         return ensemble
 
     def predict(self, x, last: int | None = None, batch_size: int | None = None) -> np.ndarray:
-        """The mean of the class probabilities of the last ``last`` snapshots (all by default)."""
+        r"""The mean of the class probabilities of the last ``last`` snapshots (all by default).
+
+        With :math:`m` = ``last`` of :math:`M` snapshots, row :math:`k` is
+        :math:`p_{\text{ens}}(\cdot \mid x_k) = \frac{1}{m} \sum_{i = M - m + 1}^{M}
+        p(\cdot \mid x_k;\, w_i)`, as float32.
+
+        >>> probabilities = snapshots.predict(x)
+        >>> probabilities.shape
+        (256, 2)
+        >>> bool(np.allclose(probabilities.sum(axis=1), 1.0))
+        True
+        """
         probabilities = self._probabilities(x, self._chosen(last), batch_size)
         return np.mean(probabilities, axis=0).astype("float32")
 
     def evaluate(self, x, y, batch_size: int | None = None) -> np.ndarray:
-        """Accuracy of the ensemble of the last ``m`` snapshots, for ``m = 1, ..., M``.
+        r"""Accuracy of the ensemble of the last ``m`` snapshots, for ``m = 1, ..., M``.
 
-        Element ``m - 1`` scores the mean probabilities of snapshots ``M - m + 1 .. M``.
+        Element ``m - 1`` scores the mean probabilities of snapshots ``M - m + 1 .. M``: the
+        fraction of rows :math:`k` with :math:`\arg\max_y p_{\text{ens}}(y \mid x_k) = y_k`.
         ``y`` holds class indices, or one-hot rows.
+
+        >>> snapshots.evaluate(x, y).shape  # m = 1, 2, 3
+        (3,)
         """
         probabilities = self._probabilities(x, self._chosen(None), batch_size)
         labels = _labels(np.asarray(y), probabilities.shape[-1])
@@ -425,6 +485,11 @@ class SnapshotEnsemble(keras.callbacks.Callback):
 
         It holds a copy of the network per snapshot; save it as one ``.keras`` file. The
         template must be a functional or Sequential model (one with ``inputs``).
+
+        >>> ensemble = snapshots.to_model()
+        >>> together = ensemble.predict(x, verbose=0)
+        >>> bool(np.allclose(together, snapshots.predict(x), atol=1e-6))
+        True
         """
         chosen = self._chosen(last)
         template = self._template
@@ -492,7 +557,12 @@ class SnapshotEnsemble(keras.callbacks.Callback):
 
     def get_weights(self, index: int) -> list[np.ndarray]:
         """The weights of snapshot ``index`` (0 is the oldest held), as ``model.get_weights()``
-        orders them: ``model.set_weights(snapshots.get_weights(-1))`` loads the last one."""
+        orders them: ``model.set_weights(snapshots.get_weights(-1))`` loads the last one.
+
+        >>> last = snapshots.get_weights(-1)
+        >>> [w.shape for w in last]  # kernel and bias of the Dense layer
+        [(8, 2), (2,)]
+        """
         count = len(self._records)
         require(
             "SnapshotEnsemble.get_weights",

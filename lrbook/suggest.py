@@ -60,7 +60,7 @@ be checked with a few short trainings around it.
 
 Every suggestion lies inside the swept range, ``[lrs[0], the last finite rate]``: a rule whose
 formula lands outside returns the nearer end. When the loss is still falling where the sweep
-ended, :attr:`Curve.still_falling` says so, and :func:`lr_range` refuses to name an upper
+ended, ``Curve.still_falling`` says so, and :func:`lr_range` refuses to name an upper
 bound. When the curve cannot carry a suggestion (too few points, no descending part, a
 divergence from the first steps), the rules raise ``ValueError`` with a hint on how to change
 the sweep.
@@ -84,7 +84,7 @@ SIGNIFICANCE = 4.0  # standard errors by which a descent or a rise must clear th
 class EMA:
     """Bias-corrected exponential moving average, one value at a time.
 
-    ``s_t = beta * s_{t-1} + (1 - beta) * L_t`` with ``s_0 = 0``, and :meth:`update` returns
+    ``s_t = beta * s_{t-1} + (1 - beta) * L_t`` with ``s_0 = 0``, and :meth:`EMA.update` returns
     ``smoothed_t = s_t / (1 - beta**t)`` (the division removes the pull towards ``s_0 = 0``).
     """
 
@@ -94,6 +94,7 @@ class EMA:
         self.count = 0
 
     def update(self, loss: float) -> float:
+        """Add the loss ``L_t`` of the next step; return ``smoothed_t``."""
         self.count += 1
         self.average = self.beta * self.average + (1 - self.beta) * loss
         return self.average / (1 - self.beta**self.count)
@@ -349,7 +350,7 @@ def _no_descent_message(curve: Curve) -> str:
 
 
 def still_falling_message(curve: Curve) -> str:
-    """Why a :attr:`Curve.still_falling` curve shows no upper bound, with the hint."""
+    """Why a ``still_falling`` :class:`Curve` shows no upper bound, with the hint."""
     return (
         f"The loss is still falling where the sweep ends (its lowest point, at "
         f"{curve.lrs[curve.bottom]:.3g}, is within the last window before "
@@ -415,8 +416,8 @@ def lr_range(lrs, losses, spacing: str | None = None) -> tuple[float, float]:
     ``high = lrs[bottom]``, where the lag-free loss stops falling (past it, training turns
     unstable: Smith's "where the loss stops decreasing"), and ``low = high / 4`` (Smith, 2017,
     sets the base rate to a third or a quarter of the maximum). Raises ``ValueError`` when the
-    curve is :attr:`Curve.still_falling` (the sweep never reached the rate where the loss stops
-    falling), as well as when it has no descent.
+    :class:`Curve` is ``still_falling`` (the sweep never reached the rate where the loss
+    stops falling), as well as when it has no descent.
     """
     curve = Curve(lrs, losses, spacing=spacing)
     if curve.still_falling:

@@ -122,3 +122,34 @@ def test_headings_are_not_numbered_by_hand(source):
     """Jupyter Book numbers sections itself; a hand-written "1. " would print as "2.3.1. 1. "."""
     numbered = re.findall(r"^#+ \d+\.\s.*$", source.read_text(), re.M)
     assert not numbered, f"{source.name}: headings numbered by hand: {numbered}"
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=CHAPTER_IDS)
+def test_every_explorer_says_how_to_use_it_live(source):
+    """An explorer's cell is tagged `explorer` (the HTML shows its default figure, and the
+    browser test finds it by the tag), right after a "Live explorer" note with a link that opens
+    this chapter in Colab."""
+    cells = notebook_from_source(source).cells
+    for index, cell in enumerate(cells):
+        if cell.cell_type != "code" or not re.search(r"\w+_explorer\(", cell.source):
+            continue
+        assert "explorer" in cell.metadata.get("tags", []), (
+            f"{source.name}: an explorer cell is not tagged explorer:\n{cell.source}"
+        )
+        before = cells[index - 1]
+        assert before.cell_type == "markdown" and ":class: tip live-explorer" in before.source, (
+            f"{source.name}: no Live explorer note right before:\n{cell.source}"
+        )
+        assert f"]({colab_url(source)})" in before.source, (
+            f"{source.name}: the Live explorer note does not link to {colab_url(source)}"
+        )
+
+
+def test_readme_links_every_chapter_and_its_images_exist():
+    readme = (ROOT / "README.md").read_text()
+    for source in CHAPTERS:
+        page = source.relative_to(ROOT).with_suffix(".html").as_posix()
+        assert f"(_build/html/{page})" in readme, f"README.md does not link {page}"
+        assert f"({colab_url(source)})" in readme, f"README.md does not link {colab_url(source)}"
+    for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme):
+        assert (ROOT / image).is_file(), f"README.md shows {image}, which does not exist"

@@ -86,3 +86,14 @@ def test_downloaded_images_are_scaled(monkeypatch):
     (x_train, y_train), _ = data.load_fashion_mnist()
     assert x_train.shape == (3, 28, 28, 1) and x_train.max() == 1.0
     assert y_train.dtype == np.int32
+
+
+def test_the_benchmark_record_ships_with_the_book_and_names_its_machine():
+    from lrbook.book.records import available, load_record
+
+    assert "schedules" in available()
+    record = load_record("schedules")
+    assert {"machine", "runs", "settings"} <= set(record)
+    assert record["machine"]["cores"] >= 1
+    with pytest.raises(ValueError, match="no record named 'nope'.*schedules"):
+        load_record("nope")

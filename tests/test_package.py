@@ -165,3 +165,20 @@ def test_a_saved_model_with_a_schedule_loads_in_a_new_process_after_import_lrboo
         module, name, rate = line.split()
         assert (module, name) == ("lrbook.schedules", type(schedule).__name__)
         assert float(rate) == pytest.approx(float(schedule(7)), rel=1e-6)
+
+
+def test_the_installed_package_holds_the_book_records(fresh_environment):
+    """The chapters draw recorded benchmarks offline: the JSON files are installed package data."""
+    run = subprocess.run(
+        [
+            fresh_environment,
+            "-c",
+            "from importlib.metadata import files; "
+            "print(sorted(str(f) for f in files('lrbook') if f.suffix == '.json'))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=fresh_environment.parent,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "lrbook/book/records/schedules.json" in run.stdout

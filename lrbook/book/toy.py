@@ -50,7 +50,7 @@ class Bowl:
 
     @property
     def best_rate(self) -> float:
-        """The fixed rate that contracts the slowest direction fastest: 2 / (h_min + h_max)."""
+        """The fixed rate that contracts the slowest direction fastest, 2 / (h_min + h_max)."""
         return 2.0 / (self.h.min() + self.h.max())
 
     @property
@@ -77,7 +77,7 @@ def gradient_descent(loss, start, lr: Rate, num_steps: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SharpAndFlat:
-    """Two minima of about the same depth in the plane, one sharp and one flat:
+    """Two minima of about the same depth in the plane, one sharp and one flat::
 
         L(w) = bowl/2 * |w|**2 - depth * exp(-|w - m_s|**2 / (2 s_s**2))
                                - depth * exp(-|w - m_f|**2 / (2 s_f**2))

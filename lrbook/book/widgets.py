@@ -1,21 +1,67 @@
 """Explorers: sliders that redraw a chapter's figure.
 
-In the rendered book there is no kernel, so the sliders do not redraw; each chapter shows the
-figure for the default values as a plain figure first, and the explorer is for readers running
-the notebook (locally or in Colab). Only core widgets are used, so ipywidgets 7 (Colab) and 8
-both work.
+Sliders need a running Python kernel (Colab, or a local Jupyter). A web page of the book has
+none, so every explorer is an :class:`Explorer`: besides the widget it offers the figure for its
+default values as a PNG. A notebook front end shows the widget, the HTML book the figure (it
+does not show widgets: see ``nb_mime_priority_overrides`` in ``_config.yml``). Only core widgets
+are used, so ipywidgets 7 (Colab) and 8 both work.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import math
+from unittest import mock
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+from IPython.display import display
 
 from lrbook.book.plots import plot_descent_1d
 from lrbook.book.toy import gradient_descent
 from lrbook.checks import require
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+class Explorer(widgets.interactive):
+    """``ipywidgets.interactive`` (controls, then the figure ``draw`` makes from their values)
+    whose display carries two views: the live widget, and a PNG of the figure for the default
+    values, for wherever widgets cannot run (the HTML book, a notebook viewer).
+    """
+
+    def default_figure_png(self) -> bytes | None:
+        """The figure ``draw`` makes for the controls' current values, as PNG bytes (None if it
+        draws nothing, e.g. for a message about bad values)."""
+        before = set(plt.get_fignums())
+        with mock.patch.object(plt, "show", lambda *args, **kwargs: None):
+            self.f(**self.kwargs)
+        drawn = [number for number in plt.get_fignums() if number not in before]
+        if not drawn:
+            return None
+        buffer = io.BytesIO()
+        plt.figure(drawn[-1]).savefig(buffer, format="png", bbox_inches="tight")
+        for number in drawn:
+            plt.close(number)
+        return buffer.getvalue()
+
+    def mimebundle(self) -> dict:
+        """What a display of this explorer sends: the widget view, the PNG, a text fallback."""
+        bundle = {
+            "text/plain": "An explorer: its sliders need a running kernel (Colab or Jupyter).",
+            WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": self.model_id},
+        }
+        png = self.default_figure_png()
+        if png is not None:
+            bundle["image/png"] = base64.b64encode(png).decode("ascii")
+        return bundle
+
+    def _ipython_display_(self, **kwargs):  # ipywidgets 7 and 8 both defer to this if present
+        display(self.mimebundle(), raw=True)
+        handle_displayed = getattr(self, "_handle_displayed", None)  # ipywidgets 7's callbacks
+        if handle_displayed is not None:
+            handle_displayed(**kwargs)
 
 
 def _log_slider(
@@ -65,7 +111,7 @@ def descent_explorer(
         plot_descent_1d(loss, path, title=f"learning rate {lr:.3g}, {num_steps} steps")
         plt.show()
 
-    return widgets.interactive(
+    return Explorer(
         draw,
         lr=_log_slider(lr, low, high, "rate", readout_format=".3g"),
         num_steps=_slider(num_steps, 1, 100, 1, "steps", kind=widgets.IntSlider),
@@ -98,7 +144,7 @@ def sgdr_explorer(
         plot_sgdr(schedule, num_steps)
         plt.show()
 
-    return widgets.interactive(
+    return Explorer(
         draw,
         min_lr=_slider(min_lr, 0.0, 0.05, 0.001, "min_lr", readout_format=".3f"),
         max_lr=_slider(max_lr, 0.01, 0.5, 0.01, "max_lr"),
@@ -129,7 +175,7 @@ def step_decay_explorer(
         )
         plt.show()
 
-    return widgets.interactive(
+    return Explorer(
         draw,
         initial_lr=_log_slider(initial_lr, 1e-3, 1.0, "initial rate", step=0.1),
         drop=_slider(drop, 0.05, 1.0, 0.05, "drop"),
@@ -165,7 +211,7 @@ def clr_explorer(
         plot_clr(base_lr, max_lr, step_size, num_steps, mode, gamma, steps_per_epoch)
         plt.show()
 
-    return widgets.interactive(
+    return Explorer(
         draw,
         base_lr=_log_slider(base_lr, 1e-5, 1.0, "base_lr"),
         max_lr=_log_slider(max_lr, 1e-5, 1.0, "max_lr"),
@@ -218,7 +264,7 @@ def range_test_explorer(result, rerun=None, beta: float = 0.98, method: str = "s
         coarse = {"step": 0.25, "readout_format": ".1e"}
         controls["min_lr"] = _log_slider(low, min(low, 1e-7), max(low, 1e-1), "min_lr", **coarse)
         controls["max_lr"] = _log_slider(high, min(high, 1e-1), max(high, 1e2), "max_lr", **coarse)
-    return widgets.interactive(draw, **controls)
+    return Explorer(draw, **controls)
 
 
 def snapshot_explorer(
@@ -243,7 +289,7 @@ def snapshot_explorer(
         )
         plt.show()
 
-    return widgets.interactive(
+    return Explorer(
         draw,
         cycles=_slider(cycles or count, 1, count, 1, "cycles", kind=widgets.IntSlider),
         averaged=_slider(averaged, 1, count, 1, "averaged", kind=widgets.IntSlider),
@@ -291,7 +337,7 @@ def landscape_explorer(
         )
         plt.show()
 
-    return widgets.interactive(
+    return Explorer(
         draw,
         network=widgets.Dropdown(
             options=list(networks), value=network or list(networks)[0], description="network"
@@ -314,7 +360,7 @@ def escape_explorer(
     marks=None,
 ):
     """Sliders for the bounds (log scale) and the half-cycle of a cyclical rate on a toy
-    surface, redrawing :func:`lrbook.book.plots.minima.plot_escape`: gradient descent from
+    surface, redrawing :func:`lrbook.book.plots.plot_escape`: gradient descent from
     ``start`` at the fixed rate ``base_lr`` and with ``CyclicalLR(base_lr, max_lr, step_size)``,
     titled with where each run ends (which basin, or when it leaves a saddle's plateau)."""
     from lrbook.book.plots.minima import plot_escape
@@ -326,7 +372,7 @@ def escape_explorer(
         plot_escape(loss, start, base_lr, max_lr, step_size, num_steps, extent, marks)
         plt.show()
 
-    return widgets.interactive(
+    return Explorer(
         draw,
         base_lr=_log_slider(base_lr, 1e-3, 1.0, "base_lr", readout_format=".3g"),
         max_lr=_log_slider(max_lr, 1e-3, 1.0, "max_lr", step=0.02, readout_format=".3g"),

@@ -8,6 +8,7 @@
 - :mod:`~lrbook.book.plots.range_test`: range tests, one or several.
 - :mod:`~lrbook.book.plots.ensembles`: snapshot ensembles.
 - :mod:`~lrbook.book.plots.landscape`: slices of a network's loss landscape.
+- :mod:`~lrbook.book.plots.practice`: the cost of setting the rate, and the rates steps used.
 """
 
 from lrbook.book.plots.descent import plot_descent_1d, plot_descent_2d
@@ -31,6 +32,7 @@ from lrbook.book.plots.minima import (
     plot_escape,
     plot_toy_runs,
 )
+from lrbook.book.plots.practice import overhead_table, plot_overhead, plot_rates_used
 from lrbook.book.plots.range_test import (
     PHASE_COLORS,
     RangeTestPhases,
@@ -73,15 +75,18 @@ __all__ = [
     "plot_descent_2d",
     "plot_disagreement",
     "outcome",
+    "overhead_table",
     "plot_ensemble_accuracy",
     "plot_escape",
     "plot_formula_stage",
     "plot_landscape_contours",
     "plot_landscape_surfaces",
     "plot_line_slices",
+    "plot_overhead",
     "plot_prediction_map",
     "plot_range_test",
     "plot_range_test_comparison",
+    "plot_rates_used",
     "plot_schedule",
     "plot_seed_runs",
     "plot_sgdr",

@@ -1,9 +1,10 @@
 """Sharp and flat minima, saddle points: a fixed and a cyclical rate on a toy surface.
 
-:func:`fixed_and_cyclical` runs gradient descent twice from one start, at a fixed rate and with
-a cyclical one that starts from the same rate; :func:`plot_toy_runs` draws both paths over the
-contours, with the rate and the gradient norm of each run along the way; :func:`plot_escape`
-does both and says in its title where each run ended.
+:func:`~lrbook.book.plots.fixed_and_cyclical` runs gradient descent twice from one start, at a
+fixed rate and with a cyclical one that starts from the same rate;
+:func:`~lrbook.book.plots.plot_toy_runs` draws both paths over the contours, with the rate and
+the gradient norm of each run along the way; :func:`~lrbook.book.plots.plot_escape` does both
+and says in its title where each run ended.
 """
 
 from __future__ import annotations
@@ -92,8 +93,8 @@ def plot_toy_runs(
 
 
 def outcome(loss, paths: dict[str, np.ndarray]) -> str:
-    """A few words on where each run ended: the basin (:class:`SharpAndFlat`) or the step at
-    which it left the saddle's plateau (:class:`Saddle`)."""
+    """A few words on where each run ended: the basin (:class:`~lrbook.book.toy.SharpAndFlat`)
+    or the step at which it left the saddle's plateau (:class:`~lrbook.book.toy.Saddle`)."""
     parts = []
     for name, path in paths.items():
         if isinstance(loss, SharpAndFlat):

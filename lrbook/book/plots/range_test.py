@@ -32,8 +32,8 @@ def plot_range_test_comparison(results: dict, ax: plt.Axes | None = None) -> plt
 
     For each, in its own colour: the raw loss of each batch (faint), its lag-free smoothing
     (:func:`lrbook.suggest.lag_free`, thick, labelled with the suggestion) and a dot on it at
-    the rate the default rule suggests (:meth:`LRFinderResult.suggestion`; left out if the
-    curve cannot carry one). The curves of a list share their colour and one label, which
+    the rate the default rule suggests (:meth:`~lrbook.LRFinderResult.suggestion`; left out if
+    the curve cannot carry one). The curves of a list share their colour and one label, which
     gives the range of their suggestions.
     """
     ax = new_axes(ax)
