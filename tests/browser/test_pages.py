@@ -246,14 +246,15 @@ def save_screenshots(driver, page: str, height: int) -> None:
     stem.parent.mkdir(parents=True, exist_ok=True)
     driver.execute_script("window.scrollTo(0, 0)")
     driver.save_screenshot(str(stem) + ".top.png")
-    shot = driver.execute_cdp_cmd(
-        "Page.captureScreenshot",
-        {
-            "format": "png",
-            "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": WINDOW[0], "height": min(height, 60000), "scale": 1},
-        },
-    )
+    # The whole page: a viewport as tall as the page for one capture (a clip beyond the viewport
+    # lays the page out again and cuts off its left side).
+    width = driver.execute_script("return window.innerWidth")
+    metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     Path(str(stem) + ".png").write_bytes(base64.b64decode(shot["data"]))
 
 
