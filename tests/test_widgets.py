@@ -50,3 +50,12 @@ def test_displaying_an_explorer_sends_the_whole_bundle(monkeypatch):
     [(data, raw)] = shown
     assert raw is True
     assert set(data) == {"text/plain", "image/png", WIDGET_VIEW}
+
+
+def test_the_figure_comes_from_the_controls_before_any_update():
+    """ipywidgets 7 (Colab's) runs the first update only once displayed, so at display time its
+    ``kwargs`` is still empty: the figure must be drawn from the controls themselves."""
+    explorer = step_decay_explorer(num_epochs=4, steps_per_epoch=5)
+    default = explorer.default_figure_png()
+    explorer.kwargs = {}  # as ipywidgets 7 leaves it before the first display
+    assert explorer.default_figure_png() == default

@@ -34,9 +34,11 @@ class Explorer(widgets.interactive):
     def default_figure_png(self) -> bytes | None:
         """The figure ``draw`` makes for the controls' current values, as PNG bytes (None if it
         draws nothing, e.g. for a message about bad values)."""
+        # Read the controls themselves: ipywidgets 7 fills self.kwargs only after the display.
+        values = {control._kwarg: control.get_interact_value() for control in self.kwargs_widgets}
         before = set(plt.get_fignums())
         with mock.patch.object(plt, "show", lambda *args, **kwargs: None):
-            self.f(**self.kwargs)
+            self.f(**values)
         drawn = [number for number in plt.get_fignums() if number not in before]
         if not drawn:
             return None
