@@ -12,9 +12,10 @@ from lrbook.book.plots.style import WIDE_FIGSIZE, new_axes
 def overhead_table(
     record: dict, clock: str = "wall-clock"
 ) -> tuple[list[str], list[str], np.ndarray]:
-    """From a ``benchmarks/schedules.json`` record: the set-ups (``"batch 32\\n1 step per call"``),
-    the variants (every way of setting the rate except the constant one), and their ratios,
-    an array ``(set-ups, variants)`` of epoch time over the constant rate's."""
+    """From the ``schedules`` record (``lrbook.book.records.load_record``): the set-ups
+    (``"batch 32\\n1 step per call"``), the variants (every way of setting the rate except the
+    constant one), and their ratios, an array ``(set-ups, variants)`` of epoch time over the
+    constant rate's."""
     runs = record["runs"]
     variants = [name for name in runs[0][clock] if name != "constant"]
     setups = [
