@@ -596,7 +596,7 @@ def _cycle_starts(
 
 @keras.saving.register_keras_serializable(package="lrbook")
 class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
-    r"""One-cycle policy (Smith & Topin, 2018): one rise to ``max_lr``, then a long anneal.
+    r"""One-cycle policy (Smith & Topin, 2019): one rise to ``max_lr``, then a long anneal.
 
     Over :math:`T` = ``total_steps`` steps the rate rises from :math:`\eta_0` to
     :math:`\eta_{\max}` during the first ``pct_start`` of the run, then falls to

@@ -1,5 +1,5 @@
-"""Tests of what the chapter "Cyclical learning rates" added to lrbook: its figure helpers, its
-explorer and the BlockLosses callback."""
+"""Tests of what the chapter "Cyclical learning rates" added to lrbook: its figure helpers, the
+noisy toy race and its explorer, and the BlockLosses callback."""
 
 import ipywidgets as widgets
 import keras
@@ -11,11 +11,15 @@ from lrbook import CyclicalLR
 from lrbook.book.diagnostics import BlockLosses
 from lrbook.book.plots import (
     STRIP_FIGSIZE,
+    WIDE_FIGSIZE,
+    fixed_rate_search,
+    plot_against_fixed_rates,
     plot_clr,
     plot_clr_stage,
     plot_seed_runs,
 )
-from lrbook.book.widgets import clr_explorer
+from lrbook.book.toy import Bowl, mean_noisy_loss
+from lrbook.book.widgets import clr_vs_fixed_explorer
 
 # --- plot_clr_stage ---------------------------------------------------------------------------
 
@@ -100,39 +104,168 @@ def test_plot_seed_runs_takes_its_x_values_from_the_histories():
     assert ax.get_ylabel() == "loss"
 
 
-# --- clr_explorer -----------------------------------------------------------------------------
+# --- mean_noisy_loss, fixed_rate_search ------------------------------------------------------
 
 
-def test_clr_explorer_has_its_controls_at_their_defaults_and_draws():
-    explorer = clr_explorer(
-        base_lr=0.02, max_lr=0.2, step_size=50, mode="exp_range", gamma=0.995, num_steps=300
+def test_mean_noisy_loss_is_the_mean_of_noisy_descents_drawn_step_by_step():
+    bowl = Bowl((0.5, 4.0))
+    rates = np.linspace(0.05, 0.2, 12)
+    mean = mean_noisy_loss(bowl, [1.0, -0.5], rates, noise=0.3, num_runs=7, seed=3)
+    rng = np.random.default_rng(3)
+    w = np.tile([1.0, -0.5], (7, 1))
+    expected = [bowl(w).mean()]
+    for rate in rates:
+        w = w - rate * (bowl.gradient(w) + 0.3 * rng.standard_normal((7, 2)))
+        expected.append(bowl(w).mean())
+    np.testing.assert_allclose(mean, expected, rtol=1e-12)
+
+
+def test_mean_noisy_loss_gives_each_schedule_the_same_noise():
+    bowl = Bowl((1.0, 10.0))
+    rates = np.array([[0.01] * 20, [0.1] * 20, list(np.linspace(0.01, 0.1, 20))])
+    together = mean_noisy_loss(bowl, [-1.0, 0.5], rates, noise=0.5, num_runs=50, seed=0)
+    assert together.shape == (3, 21)
+    for row, alone in zip(rates, together, strict=True):
+        np.testing.assert_allclose(
+            mean_noisy_loss(bowl, [-1.0, 0.5], row, 0.5, 50, seed=0), alone, rtol=1e-12
+        )
+    search = fixed_rate_search(bowl, [-1.0, 0.5], [0.01, 0.1], 20, 0.5, 50, seed=0)
+    np.testing.assert_allclose(search, together[:2], rtol=1e-12)
+
+
+def test_mean_noisy_loss_without_noise_follows_the_closed_form():
+    bowl = Bowl((1.0, 10.0))
+    mean = mean_noisy_loss(bowl, [-1.0, 0.5], np.full(15, 0.15), 0.0, num_runs=3, seed=1)
+    w = np.array([-1.0, 0.5]) * (1 - 0.15 * bowl.h) ** np.arange(16)[:, None]
+    np.testing.assert_allclose(mean, bowl(w), rtol=1e-12)
+
+
+def test_mean_noisy_loss_names_a_bad_argument():
+    bowl = Bowl((1.0,))
+    with pytest.raises(ValueError, match="mean_noisy_loss: `noise`"):
+        mean_noisy_loss(bowl, [1.0], [0.1], noise=-1.0, num_runs=2, seed=0)
+    with pytest.raises(ValueError, match="mean_noisy_loss: `num_runs`"):
+        mean_noisy_loss(bowl, [1.0], [0.1], noise=1.0, num_runs=0, seed=0)
+    with pytest.raises(ValueError, match="mean_noisy_loss: `rates`"):
+        mean_noisy_loss(bowl, [1.0], np.zeros((2, 2, 2)), noise=1.0, num_runs=2, seed=0)
+
+
+# --- plot_against_fixed_rates -----------------------------------------------------------------
+
+
+def test_plot_against_fixed_rates_draws_the_best_fixed_rate_and_the_search():
+    fixed_rates = np.array([0.01, 0.03, 0.1])
+    fixed_losses = np.array([[2.0, 1.0, 0.5], [2.0, 0.5, 0.2], [2.0, 0.8, 0.4]])
+    rates, losses = np.array([0.02, 0.08]), np.array([2.0, 0.6, 0.1])
+    ax_rate, ax_loss, ax_search = plot_against_fixed_rates(
+        "CLR", rates, losses, fixed_rates, fixed_losses, band=(0.02, 0.08), title="t"
     )
-    controls = {child.description: child for child in explorer.children[:-1]}
+    assert tuple(ax_rate.figure.get_size_inches()) == WIDE_FIGSIZE
+    fixed_rate, schedule = ax_rate.lines
+    np.testing.assert_array_equal(fixed_rate.get_ydata(), [0.03, 0.03])
+    np.testing.assert_array_equal(schedule.get_ydata(), rates)
+    fixed_loss, schedule_loss = ax_loss.lines
+    np.testing.assert_array_equal(fixed_loss.get_ydata(), fixed_losses[1])
+    np.testing.assert_array_equal(schedule_loss.get_ydata(), losses)
+    assert fixed_loss.get_label() == "best fixed rate, 0.03"
+    search, best, schedule_final = ax_search.lines
+    np.testing.assert_array_equal(search.get_ydata(), [0.5, 0.2, 0.4])
+    assert (best.get_xdata()[0], best.get_ydata()[0]) == (0.03, 0.2)
+    assert schedule_final.get_ydata()[0] == 0.1
+    labels = [text.get_text() for text in ax_search.get_legend().get_texts()]
+    assert labels == ["fixed rates", "CLR", "CLR's bounds"]
+    assert ax_search.get_xscale() == "log" and ax_loss.get_yscale() == "log"
+    assert ax_rate.figure._suptitle.get_text() == "t"
+    plt.close("all")
+
+
+# --- clr_vs_fixed_explorer --------------------------------------------------------------------
+
+
+def small_race(**options):
+    settings = dict(base_lr=0.04, max_lr=0.16, step_size=50, num_steps=200, num_runs=100)
+    settings.update(options)
+    return clr_vs_fixed_explorer(Bowl((0.2, 10.0)), (-2.0, 0.5), **settings)
+
+
+def controls_of(explorer):
+    return {child.description: child for child in explorer.children[:-1]}
+
+
+def test_clr_vs_fixed_explorer_has_its_controls_at_their_defaults():
+    explorer = small_race(mode="exp_range", gamma=0.98)
+    controls = controls_of(explorer)
     values = {name: control.value for name, control in controls.items()}
     assert values == {
-        "base_lr": 0.02,
-        "max_lr": 0.2,
+        "base_lr": 0.04,
+        "max_lr": 0.16,
         "step_size": 50,
         "mode": "exp_range",
-        "gamma": 0.995,
+        "gamma": 0.98,
     }
     assert isinstance(controls["base_lr"], widgets.FloatLogSlider)
+    assert isinstance(controls["max_lr"], widgets.FloatLogSlider)
     assert isinstance(controls["step_size"], widgets.IntSlider)
     assert list(controls["mode"].options) == ["triangular", "triangular2", "exp_range"]
+    assert explorer.default_figure_png().startswith(b"\x89PNG")
+    plt.close("all")
+
+
+def test_clr_vs_fixed_explorer_runs_clr_with_the_noise_of_the_search():
+    explorer = small_race()
     plt.close("all")
     explorer.update()
     (figure,) = [plt.figure(number) for number in plt.get_fignums()]
-    curve = figure.axes[0].lines[-1]
-    expected = CyclicalLR(0.02, 0.2, 50, mode="exp_range", gamma=0.995)(np.arange(300))
-    np.testing.assert_allclose(curve.get_ydata(), np.asarray(expected))
+    ax_rate, ax_loss, ax_search = figure.axes
+    rates = np.asarray(CyclicalLR(0.04, 0.16, 50)(np.arange(200)), "float64")
+    np.testing.assert_allclose(ax_rate.lines[1].get_ydata(), rates)
+    expected = mean_noisy_loss(Bowl((0.2, 10.0)), (-2.0, 0.5), rates, 0.5, 100, seed=0)
+    np.testing.assert_allclose(ax_loss.lines[1].get_ydata(), expected)
+    assert "the end of cycle 2" in figure._suptitle.get_text()
+    assert "best of 30 fixed rates" in figure._suptitle.get_text()
+    plt.close("all")
 
 
-def test_clr_explorer_explains_bounds_in_the_wrong_order(capsys):
-    explorer = clr_explorer(base_lr=0.1, max_lr=0.1)
+def test_clr_vs_fixed_explorer_changes_the_outcome_with_its_controls():
+    explorer = small_race()
+    plt.close("all")
+    explorer.update()
+    at_the_bottom = plt.gcf().axes[1].lines[1].get_ydata()[-1]
+    plt.close("all")
+    controls_of(explorer)["step_size"].value = 40  # 200 steps stop at a peak
+    at_a_peak = plt.gcf().axes[1].lines[1].get_ydata()[-1]
+    assert "50% into cycle 3" in plt.gcf()._suptitle.get_text()
+    assert at_a_peak > 2 * at_the_bottom
+    plt.close("all")
+    controls_of(explorer)["max_lr"].value = 0.3  # past the stability limit 2 / 10
+    assert np.nanmax(plt.gcf().axes[1].lines[1].get_ydata()) > 1e3
+    plt.close("all")
+
+
+def test_clr_vs_fixed_explorer_takes_a_search_made_already():
+    fixed_rates = [0.01, 0.05, 0.1]
+    search = fixed_rate_search(Bowl((0.2, 10.0)), (-2.0, 0.5), fixed_rates, 200, 0.5, 100, 0)
+    explorer = small_race(fixed_rates=fixed_rates, fixed_losses=search)
+    assert "best of 3 fixed rates: 0.05," in _title(explorer)
+    with pytest.raises(ValueError, match="clr_vs_fixed_explorer: `fixed_losses`"):
+        small_race(fixed_rates=fixed_rates, fixed_losses=search[:, :-1])
+
+
+def _title(explorer):
+    plt.close("all")
+    explorer.update()
+    title = plt.gcf()._suptitle.get_text()
+    plt.close("all")
+    return title
+
+
+def test_clr_vs_fixed_explorer_explains_bounds_in_the_wrong_order(capsys):
+    explorer = small_race(base_lr=0.1, max_lr=0.1)
     plt.close("all")
     explorer.update()
     assert "must be below" in capsys.readouterr().out
     assert not plt.get_fignums()
+    assert "image/png" not in explorer.mimebundle()
 
 
 # --- BlockLosses ------------------------------------------------------------------------------

@@ -1,13 +1,18 @@
-"""Tests of the figure helpers and the explorer of the chapter "SGDR: warm restarts"."""
+"""Tests of the figure helpers of the chapter "SGDR: warm restarts"."""
 
-import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 from lrbook import SGDR
-from lrbook.book.plots import plot_formula_stage, plot_sgdr
-from lrbook.book.widgets import sgdr_explorer
+from lrbook.book.plots import (
+    cycle_end_basins,
+    plot_formula_stage,
+    plot_restarts,
+    plot_sgdr,
+    sgdr_descent,
+)
+from lrbook.book.toy import SharpAndFlat
 
 
 def test_plot_formula_stage_draws_the_values_between_dashed_bounds():
@@ -52,25 +57,33 @@ def test_plot_sgdr_without_a_whole_cycle_draws_no_dots():
     assert len(ax.lines[1].get_xdata()) == 0
 
 
-def test_sgdr_explorer_has_five_sliders_at_their_defaults_and_draws():
-    explorer = sgdr_explorer(min_lr=0.002, max_lr=0.2, cycle_length=15, t_mul=1.5, m_mul=0.7)
-    sliders = {child.description: child for child in explorer.children[:-1]}
-    assert {name: slider.value for name, slider in sliders.items()} == {
-        "min_lr": 0.002,
-        "max_lr": 0.2,
-        "cycle_length": 15,
-        "t_mul": 1.5,
-        "m_mul": 0.7,
-    }
-    assert isinstance(sliders["cycle_length"], widgets.IntSlider)
-    plt.close("all")
-    explorer.update()
-    assert plt.get_fignums(), "the explorer drew no figure"
+def test_sgdr_descent_follows_the_schedule_and_reports_whole_cycles():
+    surface = SharpAndFlat()
+    path, rates, ends = sgdr_descent(surface, [-1.6, 0.4], 0.2, 20, 2.0, 100)
+    schedule = SGDR(0.0, 0.2, cycle_length=20, t_mul=2.0)
+    np.testing.assert_allclose(rates, np.asarray(schedule(np.arange(100))))
+    assert path.shape == (101, 2) and ends == [20, 60]  # the third cycle is not whole
+    step = path[0] - rates[0] * surface.gradient(path[0])
+    np.testing.assert_allclose(path[1], step)
+    assert cycle_end_basins(surface, path, ends) == ["sharp", "flat"]
 
 
-def test_sgdr_explorer_explains_bounds_in_the_wrong_order(capsys):
-    explorer = sgdr_explorer(min_lr=0.05, max_lr=0.05)
+def test_plot_restarts_marks_each_cycle_end_with_its_basin():
+    surface = SharpAndFlat()
+    ax_map, ax_rate, ax_loss = plot_restarts(
+        surface, [-1.6, 0.4], 0.2, 20, 2.0, 140, ((-2.0, 2.0), (-1.2, 1.2))
+    )
+    title = ax_map.figure._suptitle.get_text()
+    assert title.endswith("basin at each cycle end: sharp, flat, flat")
+    assert ax_loss.get_ylabel() == "loss" and ax_loss.get_yscale() == "linear"
+    dots = [line for line in ax_loss.lines if line.get_marker() == "o"]
+    assert [line.get_xdata()[0] for line in dots] == [20, 60, 140]
+    assert [line.get_color() for line in dots] == ["C3", "C2", "C2"]
+    assert "2/h, sharp" in [t.get_text() for t in ax_rate.get_legend().get_texts()]
     plt.close("all")
-    explorer.update()
-    assert "must be below" in capsys.readouterr().out
-    assert not plt.get_fignums()
+
+
+def test_plot_restarts_says_so_when_no_cycle_is_whole():
+    ax_map, *_ = plot_restarts(SharpAndFlat(), [-1.6, 0.4], 0.2, 50, 2.0, 30, ((-2, 2), (-1, 1)))
+    assert ax_map.figure._suptitle.get_text().endswith("no whole cycle")
+    plt.close("all")

@@ -239,3 +239,15 @@ def test_prose_lines_skip_code():
     assert first_uses("Use `lrbook.SGDR(0, 1, 4)` and `x.SGDR`, then {py:class}`lrbook.SGDR`.") == {
         "SGDR": (1, "`lrbook.SGDR(0, 1, 4)`")
     }
+
+
+def test_every_book_module_is_on_the_api_page():
+    """The book's helpers are documented module by module (the library by its public names):
+    a new module under lrbook/book, a plot module say, gets its line on the API page."""
+    page = (ROOT / "api.md").read_text()
+    for path in sorted((ROOT / "lrbook" / "book").rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        if module == "lrbook.book":
+            continue
+        assert f"automodule:: {module}\n" in page, f"api.md does not document {module}"

@@ -153,3 +153,94 @@ def test_readme_links_every_chapter_and_its_images_exist():
         assert f"({colab_url(source)})" in readme, f"README.md does not link {colab_url(source)}"
     for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme):
         assert (ROOT / image).is_file(), f"README.md shows {image}, which does not exist"
+
+
+def prose_blocks(markdown: str) -> list[str]:
+    """The paragraphs and list items of a Markdown text: fenced code, directive fences, display
+    maths and tables left out."""
+    blocks, current, in_code, in_maths = [], [], False, False
+    for line in markdown.splitlines() + [""]:
+        stripped = line.strip()
+        if stripped.startswith("```") and not stripped.startswith("```{"):
+            in_code = not in_code if stripped == "```" or not in_code else in_code
+        fence = stripped.startswith(("```", ":::", ":label:", ":class:", ":tags:", "#", "|"))
+        if stripped == "$$" or (stripped.startswith("$$") and not stripped.endswith("$$")):
+            in_maths = not in_maths
+            fence = True
+        item = re.match(r"([*-]|\d+\.) ", stripped)
+        if not stripped or fence or in_code or in_maths or item:
+            if current:
+                blocks.append(" ".join(current))
+            current = [stripped] if item and not (in_code or in_maths) else []
+            continue
+        current.append(stripped)
+    return blocks
+
+
+PAGES = [*CHAPTERS, ROOT / "intro.md"]
+
+
+def markdown_of(page):
+    if page.parent.name != "chapters":
+        return page.read_text()
+    cells = notebook_from_source(page).cells
+    return "\n\n".join(cell.source for cell in cells if cell.cell_type == "markdown")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.stem for page in PAGES])
+def test_paragraphs_are_short(page):
+    """A paragraph (or list item) a learner reads in one go: at most 130 words."""
+    long = [
+        f"{len(block.split())} words: {block[:70]}..."
+        for block in prose_blocks(markdown_of(page))
+        if len(block.split()) > 130
+    ]
+    assert not long, f"{page.name}: paragraphs over 130 words:\n" + "\n".join(long)
+
+
+UNLINKED_CHAPTER = re.compile(
+    r"\b(previous|next|last|first|earlier|later|following) chapter\b"
+    r"|\bchapters? \d|\bchapter on\b|\bappendix\b",
+    re.I,
+)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.stem for page in PAGES])
+def test_other_chapters_are_named_by_links(page):
+    """ "The next chapter", "chapter 6" or "the appendix" in the prose is a link to that page."""
+    unlinked = []
+    for block in prose_blocks(markdown_of(page)):
+        text = re.sub(r"\{(doc|ref|numref)\}`[^`]*`|\[[^\]]*\]\([^)]*\)", "", block)
+        unlinked += [
+            f"{found.group(0)!r} in: {block[:90]}..." for found in UNLINKED_CHAPTER.finditer(text)
+        ]
+    assert not unlinked, f"{page.name}: not links:\n" + "\n".join(unlinked)
+
+
+def test_prose_blocks_split_paragraphs_items_and_skip_code():
+    text = "One two.\nThree.\n\n* item a\n* item b\ncontinued\n\n```python\nx = 1\n```\n$$\na\n$$\n"
+    assert prose_blocks(text) == ["One two. Three.", "* item a", "* item b continued"]
+
+
+def test_build_check_compares_rendered_numbers_with_the_chapter_map(tmp_path):
+    from tools.chapters import chapter_number, check_build, rendered_number
+
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "_toc.yml").write_text(
+        "root: intro\nparts:\n  - chapters:\n      - file: chapters/02_b\n"
+        "      - file: chapters/appendix_a\n"
+    )
+    (tmp_path / "_config.yml").write_text("repository:\n  url: https://github.com/o/r\n")
+    html = tmp_path / "_build" / "html" / "chapters"
+    html.mkdir(parents=True)
+    colab = "https://colab.research.google.com/github/o/r/blob/main/chapters/"
+    title = '<h1><span class="section-number">{}. </span>T</h1>'
+    (html / "02_b.html").write_text(title.format(3) + colab + "02_b.ipynb")
+    (html / "appendix_a.html").write_text("<h1>A</h1>" + colab + "appendix_a.ipynb")
+    assert chapter_number(tmp_path / "chapters" / "02_b.md") == 2
+    assert rendered_number(title.format(12)) == 12 and rendered_number("<h1>A</h1>") is None
+    assert check_build(tmp_path) == [
+        "_build/html/chapters/02_b.html is numbered 3, the chapter map says 2"
+    ]
+    (html / "02_b.html").write_text(title.format(2) + colab + "02_b.ipynb")
+    assert check_build(tmp_path) == []

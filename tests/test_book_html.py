@@ -29,3 +29,15 @@ def test_a_script_added_twice_is_included_once():
     book_html._include_each_script_once(None, "page", "page.html", context, None)
     assert context["script_files"] == [scripts[0], scripts[1], scripts[2], scripts[4]]
     assert len(scripts) == 5  # the builder's own list is left as it was
+
+
+def test_the_favicon_is_also_served_from_the_site_root(tmp_path):
+    (tmp_path / "_static").mkdir()
+    (tmp_path / "_static" / "favicon.png").write_bytes(b"icon")
+    app = SimpleNamespace(
+        outdir=str(tmp_path),
+        builder=SimpleNamespace(format="html"),
+        config=SimpleNamespace(html_favicon="docs/favicon.png"),
+    )
+    book_html._copy_favicon_to_root(app, None)
+    assert (tmp_path / "favicon.ico").read_bytes() == b"icon"

@@ -35,13 +35,14 @@ OPTIMIZERS = {
 }
 
 
+@pytest.mark.parametrize("seeds", [[3, 5], [4]], ids=["two-seeds", "one-seed"])
 @pytest.mark.parametrize("name", OPTIMIZERS)
-def test_each_copy_trains_exactly_as_it_would_alone(name):
+def test_each_copy_trains_exactly_as_it_would_alone(name, seeds):
     x, y = _data()
     fit = dict(batch_size=16, epochs=3, validation_data=(x[:32], y[:32]), verbose=0)
     make_deterministic(0)
-    replicas = fit_replicas(_mlp, [3, 5], OPTIMIZERS[name](), x, y, **fit)
-    for seed, model, history in zip([3, 5], replicas.models, replicas.histories, strict=True):
+    replicas = fit_replicas(_mlp, seeds, OPTIMIZERS[name](), x, y, **fit)
+    for seed, model, history in zip(seeds, replicas.models, replicas.histories, strict=True):
         alone, alone_history = _alone(seed, OPTIMIZERS[name](), x, y, **fit)
         for a, b in zip(model.get_weights(), alone.get_weights(), strict=True):
             np.testing.assert_array_equal(a, b)
@@ -59,14 +60,15 @@ def test_copies_start_from_their_own_seeds():
     assert not np.array_equal(replicas.models[0].get_weights()[0], _mlp(1).get_weights()[0])
 
 
-def test_evaluate_and_predict_per_copy():
+@pytest.mark.parametrize("seeds", [[0, 1, 2], [0]], ids=["three-seeds", "one-seed"])
+def test_evaluate_and_predict_per_copy(seeds):
     x, y = _data()
     replicas = fit_replicas(
-        _mlp, [0, 1, 2], keras.optimizers.SGD(0.1), x, y, batch_size=32, epochs=2, verbose=0
+        _mlp, seeds, keras.optimizers.SGD(0.1), x, y, batch_size=32, epochs=2, verbose=0
     )
     scores = replicas.evaluate(x, y)
     predictions = replicas.predict(x)
-    assert len(scores) == len(predictions) == 3
+    assert len(scores) == len(predictions) == len(seeds)
     for model, score, prediction in zip(replicas.models, scores, predictions, strict=True):
         own = model.predict(x, verbose=0)
         np.testing.assert_allclose(prediction, own, rtol=1e-6)

@@ -3,7 +3,14 @@ import numpy as np
 import pytest
 
 from lrbook.book.plots import plot_descent_1d, plot_descent_2d, plot_schedule
-from lrbook.book.toy import Bowl, Saddle, SharpAndFlat, gradient_descent
+from lrbook.book.toy import (
+    Bowl,
+    NoisyGradient,
+    Saddle,
+    SharpAndFlat,
+    gradient_descent,
+    noise_floor,
+)
 from lrbook.book.widgets import descent_explorer
 
 
@@ -151,3 +158,41 @@ def test_toy_surfaces_reject_bad_parameters():
         Saddle(down=-1.0)
     with pytest.raises(ValueError, match="which"):
         SharpAndFlat().minimum("steep")
+
+
+def test_noisy_gradient_adds_reproducible_noise_to_the_gradient():
+    bowl = Bowl((1.0, 10.0))
+    w = np.array([[0.3, -0.2]] * 4000)
+    one, two = NoisyGradient(bowl, 0.5, seed=3), NoisyGradient(bowl, 0.5, seed=3)
+    noise = one.gradient(w) - bowl.gradient(w)
+    np.testing.assert_array_equal(noise, two.gradient(w) - bowl.gradient(w))
+    assert abs(noise.std() - 0.5) < 0.02 and abs(noise.mean()) < 0.02
+    assert one(w[0]) == bowl(w[0])
+    with pytest.raises(ValueError, match="noise"):
+        NoisyGradient(bowl, -1.0, seed=0)
+
+
+def test_noise_floor_is_where_a_fixed_rate_settles():
+    bowl = Bowl((1.0, 10.0))
+    for lr in (0.02, 0.15):
+        expected = sum(lr * 0.25 / (2 * (2 - lr * h)) for h in (1.0, 10.0))
+        assert noise_floor(bowl, lr, 0.5) == pytest.approx(expected)
+        path = gradient_descent(NoisyGradient(bowl, 0.5, seed=0), np.zeros((2000, 2)), lr, 800)
+        assert bowl(path[400:]).mean() == pytest.approx(expected, rel=0.05)
+    assert noise_floor(bowl, 0.2, 0.5) == np.inf  # the stability limit 2 / h_max
+    with pytest.raises(ValueError, match="lr"):
+        noise_floor(bowl, 0.0, 0.5)
+
+
+def test_plot_noisy_step_decay_draws_both_runs_and_the_two_floors():
+    from lrbook.book.plots.annealing import plot_noisy_step_decay
+
+    bowl = Bowl((1.0, 10.0))
+    ax = plot_noisy_step_decay(bowl, [-1.0, 0.5], 0.15, 0.1, 50, 150, num_runs=200, seed=1)
+    decayed, constant, initial_floor, final_floor = ax.lines
+    assert len(decayed.get_ydata()) == 151
+    np.testing.assert_array_equal(decayed.get_ydata()[:51], constant.get_ydata()[:51])
+    assert initial_floor.get_ydata()[0] == pytest.approx(noise_floor(bowl, 0.15, 0.5))
+    assert final_floor.get_ydata()[0] == pytest.approx(noise_floor(bowl, 0.0015, 0.5))
+    assert "× its final rate's floor" in ax.get_title()
+    plt.close("all")

@@ -8,6 +8,8 @@
 - **Each script once.** Jupyter Book's extensions add some inline scripts to every page twice
   (sphinx-thebe's ``const THEBE_JS_URL = ...``, sphinx-togglebutton's selector); the second
   ``const`` is a SyntaxError in the browser's console. Each page keeps the first copy only.
+- **An icon at the site's root.** A page that names no icon, like the redirect page
+  ``index.html``, makes the browser ask for ``/favicon.ico``; the book's icon is copied there.
 """
 
 from __future__ import annotations
@@ -46,6 +48,13 @@ def _copy_mathjax(app, exception) -> None:
         shutil.copytree(mathjax_source(), target, dirs_exist_ok=True)
 
 
+def _copy_favicon_to_root(app, exception) -> None:
+    if exception is None and app.builder.format == "html" and app.config.html_favicon:
+        icon = Path(app.outdir) / "_static" / Path(app.config.html_favicon).name
+        if icon.is_file():  # browsers read a PNG served under this name
+            shutil.copyfile(icon, Path(app.outdir) / "favicon.ico")
+
+
 def _script_key(script) -> tuple:
     """What makes two scripts the same: the file and the attributes (an inline script's body).
     An inline script's file name is None when added in one place and "" in another."""
@@ -65,5 +74,6 @@ def _include_each_script_once(app, pagename, templatename, context, doctree) -> 
 def setup(app):
     app.connect("config-inited", _use_local_mathjax)
     app.connect("build-finished", _copy_mathjax)
+    app.connect("build-finished", _copy_favicon_to_root)
     app.connect("html-page-context", _include_each_script_once)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

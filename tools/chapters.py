@@ -8,6 +8,7 @@ that the pairs agree.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -75,15 +76,36 @@ def colab_url(source: Path, root: Path = ROOT) -> str:
     return f"https://colab.research.google.com/github/{repository}/blob/main/{notebook}"
 
 
+def chapter_number(source: Path) -> int | None:
+    """The number the chapter map gives a chapter, from its file name (``05_cyclical`` is 5);
+    None for a page outside the numbered chapters (an appendix)."""
+    match = re.match(r"(\d+)_", source.name)
+    return int(match.group(1)) if match else None
+
+
+def rendered_number(html: str) -> int | None:
+    """The number Sphinx printed before a page's title, None if it printed none."""
+    match = re.search(r'<h1><span class="section-number">(\d+)\. </span>', html)
+    return int(match.group(1)) if match else None
+
+
 def check_build(root: Path = ROOT) -> list[str]:
-    """Problems in the built HTML: a chapter page missing, or its Colab button not on its .ipynb."""
+    """Problems in the built HTML: a chapter page missing, its Colab button not on its .ipynb,
+    or its rendered number not the one of the chapter map (its file name)."""
     problems = []
     for source in chapter_sources(root):
         page = root / "_build" / "html" / source.relative_to(root).with_suffix(".html")
         if not page.exists():
             problems.append(f"{page.relative_to(root)} was not built")
-        elif colab_url(source, root) not in page.read_text():
+            continue
+        html = page.read_text()
+        if colab_url(source, root) not in html:
             problems.append(f"{page.relative_to(root)}: no Colab button for its .ipynb")
+        if rendered_number(html) != chapter_number(source):
+            problems.append(
+                f"{page.relative_to(root)} is numbered {rendered_number(html)}, "
+                f"the chapter map says {chapter_number(source)}"
+            )
     return problems
 
 

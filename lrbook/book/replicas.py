@@ -67,11 +67,13 @@ class Replicas:
         logs = self.stacked.evaluate(
             x, [y] * len(self.models), batch_size=batch_size, verbose=0, return_dict=True
         )
-        return [_own_logs(logs, index) for index in range(len(self.models))]
+        return [_own_logs(logs, index, len(self.models)) for index in range(len(self.models))]
 
     def predict(self, x, batch_size: int = 1000) -> list[np.ndarray]:
         """The predictions of every copy on ``x``, one array per copy."""
-        return list(self.stacked.predict(x, batch_size=batch_size, verbose=0))
+        predictions = self.stacked.predict(x, batch_size=batch_size, verbose=0)
+        # Keras returns a model of one output's predictions as one array, not a list of one.
+        return [predictions] if len(self.models) == 1 else list(predictions)
 
 
 def fit_replicas(
@@ -135,7 +137,7 @@ def fit_replicas(
         x_val, y_val = validation_data
         validation_data = (x_val, [y_val] * len(models))
     history = stacked.fit(x, [y] * len(models), validation_data=validation_data, **fit_kwargs)
-    histories = [_own_logs(history.history, index) for index in range(len(models))]
+    histories = [_own_logs(history.history, index, len(models)) for index in range(len(models))]
     return Replicas(seeds, factors, models, histories, stacked)
 
 
@@ -170,8 +172,11 @@ def _name(index: int) -> str:
     return f"replica_{index}"
 
 
-def _own_logs(logs: dict, index: int) -> dict:
-    """The entries of copy ``index`` in multi-output logs, under single-model names."""
+def _own_logs(logs: dict, index: int, count: int) -> dict:
+    """The entries of copy ``index`` of ``count`` in multi-output logs, under single-model names.
+    (Keras names the logs of a model with one output without a prefix: they are all its own.)"""
+    if count == 1:
+        return dict(logs)
     own = {}
     for prefix in ("", "val_"):
         start = f"{prefix}{_name(index)}_"

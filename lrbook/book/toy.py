@@ -7,13 +7,14 @@ every trajectory here is a few lines of NumPy that a reader can check by hand.
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from lrbook.checks import check_choice, check_int, require
+from lrbook.checks import check_choice, check_int, check_real, require
 
 Rate = float | Callable[[int], float]
 
@@ -215,3 +216,76 @@ class Saddle:
         (halfway to a minimum, by default), or ``None`` if it never gets there."""
         away = np.abs(np.asarray(path)[:, 1]) >= distance
         return int(np.argmax(away)) if away.any() else None
+
+
+def mean_noisy_loss(loss, start, rates, noise: float, num_runs: int, seed: int) -> np.ndarray:
+    """The loss averaged over ``num_runs`` runs of gradient descent with a noisy gradient,
+
+        w_{t+1} = w_t - lr_t * (grad L(w_t) + noise * xi_t),    xi_t ~ N(0, I),
+
+    all from ``start``, each run with its own noise. ``rates`` holds one rate per step, or one
+    row of rates per schedule (shape ``(num_schedules, num_steps)``); every schedule sees the
+    same noise, drawn from ``numpy.random.default_rng(seed)`` step by step, so schedules differ
+    only by their rates. Returns the mean loss at steps ``0 .. num_steps``: shape
+    ``(num_steps + 1,)``, or ``(num_schedules, num_steps + 1)``.
+    """
+    noise = check_real("mean_noisy_loss", "noise", noise, ge=0)
+    num_runs = check_int("mean_noisy_loss", "num_runs", num_runs, minimum=1)
+    rates = np.asarray(rates, dtype="float64")
+    require("mean_noisy_loss", "rates", rates.shape, rates.ndim in (1, 2), "1-D or 2-D")
+    start = np.atleast_1d(np.asarray(start, dtype="float64"))
+    rng = np.random.default_rng(seed)
+    w = np.broadcast_to(start, (*rates.shape[:-1], num_runs, start.size)).copy()
+    means = [loss(w).mean(axis=-1)]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(rates.shape[-1]):
+            xi = rng.standard_normal((num_runs, start.size))
+            w = w - rates[..., step, None, None] * (loss.gradient(w) + noise * xi)
+            means.append(loss(w).mean(axis=-1))
+    return np.stack(means, axis=-1)
+
+
+class NoisyGradient:
+    """A loss whose gradient is only seen with noise, as a mini-batch gradient is the gradient of
+    the whole training set plus noise. Each call of ``gradient`` draws fresh noise::
+
+        g(w) = grad L(w) + noise * xi,     xi ~ N(0, I), one number per coordinate.
+
+    ``loss`` needs a ``gradient(w)`` method (a :class:`Bowl`, for example); calling the noisy
+    loss gives the exact loss. Two instances made with the same ``seed`` draw the same noise, so
+    descents at different rates differ only in their rates. On a :class:`Bowl`, gradient
+    descent at a fixed rate stops improving at the loss :func:`noise_floor` gives.
+    :func:`mean_noisy_loss` runs many such descents at once, with the same noise for the same
+    ``seed``, and keeps only their mean loss.
+    """
+
+    def __init__(self, loss, noise: float, seed: int):
+        self.loss = loss
+        self.noise = check_real("NoisyGradient", "noise", noise, ge=0)
+        self.rng = np.random.default_rng(check_int("NoisyGradient", "seed", seed, minimum=0))
+
+    def __call__(self, w: np.ndarray) -> np.ndarray:
+        return self.loss(w)
+
+    def gradient(self, w: np.ndarray) -> np.ndarray:
+        noise = self.noise * self.rng.standard_normal(np.shape(w))
+        return self.loss.gradient(w) + noise
+
+
+def noise_floor(bowl: Bowl, lr: float, noise: float) -> float:
+    """The mean loss at which gradient descent at the fixed rate ``lr`` settles on ``bowl`` when
+    the gradient carries Gaussian noise of standard deviation ``noise`` (:class:`NoisyGradient`)::
+
+        floor = sum_i lr * noise**2 / (2 * (2 - lr * h_i)).
+
+    Along a direction of curvature ``h`` a step is ``w <- (1 - lr*h) w - lr*noise*xi``; once the
+    start is forgotten the variance ``v`` of ``w`` is the same before and after a step,
+    ``v = (1 - lr*h)**2 v + lr**2 noise**2``, so ``v = lr noise**2 / (h (2 - lr h))`` and the
+    mean of ``h w**2 / 2`` is the term above. For small rates it is about ``lr * noise**2 / 4``
+    per direction; at or above the stability limit ``2 / h_max`` there is no floor (``inf``).
+    """
+    lr = check_real("noise_floor", "lr", lr, gt=0)
+    noise = check_real("noise_floor", "noise", noise, ge=0)
+    if lr >= bowl.largest_stable_rate:
+        return math.inf
+    return float(np.sum(lr * noise**2 / (2 * (2 - lr * bowl.h))))

@@ -16,6 +16,7 @@ from unittest import mock
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+import numpy as np
 from IPython.display import display
 
 from lrbook.book.plots import plot_descent_1d
@@ -120,108 +121,36 @@ def descent_explorer(
     )
 
 
-def sgdr_explorer(
-    min_lr: float = 0.0,
-    max_lr: float = 0.1,
+def restart_explorer(
+    loss,
+    start,
+    max_lr: float = 0.2,
     cycle_length: int = 20,
     t_mul: float = 2.0,
     m_mul: float = 1.0,
-    num_steps: int = 300,
+    num_steps: int = 140,
+    extent=((-2.0, 2.0), (-1.2, 1.2)),
+    marks=None,
 ):
-    """Sliders for the five parameters of ``lrbook.SGDR``, redrawing
-    :func:`lrbook.book.plots.plot_sgdr` over ``num_steps`` steps.
+    """Sliders for ``lrbook.SGDR``'s peak ``max_lr`` (log scale), ``cycle_length``, ``t_mul``
+    and ``m_mul`` (``min_lr`` is 0), redrawing :func:`lrbook.book.plots.plot_restarts`:
+    gradient descent from ``start`` on a :class:`~lrbook.book.toy.SharpAndFlat` ``loss`` for
+    ``num_steps`` steps, titled with the basin the weights are in at each cycle end."""
+    from lrbook.book.plots.restarts import plot_restarts
 
-    In cycle ``i``, of ``T_i = round(cycle_length * t_mul ** i)`` steps, the rate is
-    ``eta_min + 0.5 * (eta_max - eta_min) * (1 + cos(pi * T_cur / (T_i - 1)))`` with
-    ``eta_max = max_lr * m_mul ** i`` and ``eta_min = min_lr * m_mul ** i``.
-    """
-    from lrbook.book.plots import plot_sgdr
-    from lrbook.schedules import SGDR
-
-    def draw(min_lr: float, max_lr: float, cycle_length: int, t_mul: float, m_mul: float):
-        if min_lr >= max_lr:
-            print(f"min_lr={min_lr} must be below max_lr={max_lr}: move one of them.")
+    def draw(max_lr: float, cycle_length: int, t_mul: float, m_mul: float):
+        if cycle_length < 2:
+            print(f"cycle_length={cycle_length} must be at least 2 steps: move it up.")
             return
-        schedule = SGDR(min_lr, max_lr, cycle_length, t_mul=t_mul, m_mul=m_mul)
-        plot_sgdr(schedule, num_steps)
+        plot_restarts(loss, start, max_lr, cycle_length, t_mul, num_steps, extent, marks, m_mul)
         plt.show()
 
     return Explorer(
         draw,
-        min_lr=_slider(min_lr, 0.0, 0.05, 0.001, "min_lr", readout_format=".3f"),
-        max_lr=_slider(max_lr, 0.01, 0.5, 0.01, "max_lr"),
-        cycle_length=_slider(cycle_length, 2, 150, 1, "cycle_length", kind=widgets.IntSlider),
+        max_lr=_log_slider(max_lr, 0.01, 0.6, "max_lr", step=0.02, readout_format=".3g"),
+        cycle_length=_slider(cycle_length, 2, num_steps, 1, "cycle_length", kind=widgets.IntSlider),
         t_mul=_slider(t_mul, 1.0, 3.0, 0.1, "t_mul"),
         m_mul=_slider(m_mul, 0.1, 1.0, 0.05, "m_mul"),
-    )
-
-
-def step_decay_explorer(
-    initial_lr: float = 0.1,
-    drop: float = 0.5,
-    epochs_drop: int = 5,
-    num_epochs: int = 30,
-    steps_per_epoch: int = 63,
-):
-    """Sliders for the initial rate (log scale), the drop factor and the epochs between drops
-    of step decay, redrawing :func:`lrbook.book.plots.plot_step_decay` (with its matching
-    exponential decay) over ``num_epochs`` epochs:
-
-    ``lr = initial_lr * drop ** floor(step / (epochs_drop * steps_per_epoch))``.
-    """
-    from lrbook.book.plots import plot_step_decay
-
-    def draw(initial_lr: float, drop: float, epochs_drop: int, log_scale: bool):
-        plot_step_decay(
-            initial_lr, drop, epochs_drop, num_epochs, steps_per_epoch, log_scale=log_scale
-        )
-        plt.show()
-
-    return Explorer(
-        draw,
-        initial_lr=_log_slider(initial_lr, 1e-3, 1.0, "initial rate", step=0.1),
-        drop=_slider(drop, 0.05, 1.0, 0.05, "drop"),
-        epochs_drop=_slider(epochs_drop, 1, num_epochs, 1, "epochs/drop", kind=widgets.IntSlider),
-        log_scale=widgets.Checkbox(value=False, description="log scale"),
-    )
-
-
-def clr_explorer(
-    base_lr: float = 0.001,
-    max_lr: float = 0.006,
-    step_size: int = 100,
-    mode: str = "triangular",
-    gamma: float = 0.997,
-    num_steps: int = 600,
-    steps_per_epoch: int | None = None,
-):
-    """Sliders for the bounds (log scale), the half-cycle length, the mode and ``gamma`` of
-    ``lrbook.CyclicalLR``, redrawing :func:`lrbook.book.plots.plot_clr` over ``num_steps`` steps:
-
-    ``lr = base_lr + (max_lr - base_lr) * max(0, 1 - x) * scale`` with
-    ``x = abs(step / step_size - 2 * cycle + 1)``, ``cycle = floor(1 + step / (2 * step_size))``
-    and ``scale`` 1 (triangular), ``1 / 2 ** (cycle - 1)`` (triangular2) or ``gamma ** step``
-    (exp_range; ``gamma`` is used by that mode only).
-    """
-    from lrbook.book.plots import plot_clr
-    from lrbook.schedules import CLR_MODES
-
-    def draw(base_lr: float, max_lr: float, step_size: int, mode: str, gamma: float):
-        if base_lr >= max_lr:
-            print(f"base_lr={base_lr:.3g} must be below max_lr={max_lr:.3g}: move one of them.")
-            return
-        plot_clr(base_lr, max_lr, step_size, num_steps, mode, gamma, steps_per_epoch)
-        plt.show()
-
-    return Explorer(
-        draw,
-        base_lr=_log_slider(base_lr, 1e-5, 1.0, "base_lr"),
-        max_lr=_log_slider(max_lr, 1e-5, 1.0, "max_lr"),
-        step_size=_slider(
-            step_size, 1, max(num_steps, step_size), 1, "step_size", kind=widgets.IntSlider
-        ),
-        mode=widgets.Dropdown(options=list(CLR_MODES), value=mode, description="mode"),
-        gamma=_slider(gamma, 0.99, 1.0, 0.0005, "gamma", readout_format=".4f"),
     )
 
 
@@ -379,4 +308,123 @@ def escape_explorer(
         base_lr=_log_slider(base_lr, 1e-3, 1.0, "base_lr", readout_format=".3g"),
         max_lr=_log_slider(max_lr, 1e-3, 1.0, "max_lr", step=0.02, readout_format=".3g"),
         step_size=_slider(step_size, 1, num_steps, 1, "step_size", kind=widgets.IntSlider),
+    )
+
+
+def clr_vs_fixed_explorer(
+    loss,
+    start,
+    base_lr: float = 0.04,
+    max_lr: float = 0.16,
+    step_size: int = 50,
+    mode: str = "triangular",
+    gamma: float = 0.99,
+    num_steps: int = 200,
+    noise: float = 0.5,
+    num_runs: int = 1000,
+    seed: int = 0,
+    fixed_rates=None,
+    fixed_losses=None,
+):
+    """Sliders for the bounds (log scale), the half-cycle, the mode and ``gamma`` of
+    ``lrbook.CyclicalLR`` driving gradient descent with a noisy gradient on a toy ``loss``
+    (:func:`lrbook.book.toy.mean_noisy_loss`), redrawing
+    :func:`lrbook.book.plots.plot_against_fixed_rates`: the cyclical run's mean loss against
+    the best of ``fixed_rates`` (30 rates from 0.005 to 0.19 by default), titled with where
+    each run ends. The fixed rates are searched once, with the same noise as every
+    cyclical run (or ``fixed_losses`` is that search, from
+    :func:`lrbook.book.plots.fixed_rate_search` with the same settings); a redraw runs the
+    cyclical schedule only.
+    """
+    from lrbook.book.plots.noisy_race import fixed_rate_search, plot_against_fixed_rates
+    from lrbook.book.toy import mean_noisy_loss
+    from lrbook.schedules import CLR_MODES, CyclicalLR
+
+    fixed_rates = np.geomspace(0.005, 0.19, 30) if fixed_rates is None else fixed_rates
+    fixed_rates = np.asarray(fixed_rates, dtype="float64")
+    search = fixed_losses
+    if search is None:
+        search = fixed_rate_search(loss, start, fixed_rates, num_steps, noise, num_runs, seed)
+    require(
+        "clr_vs_fixed_explorer",
+        "fixed_losses",
+        np.shape(search),
+        np.shape(search) == (len(fixed_rates), num_steps + 1),
+        "one row of num_steps + 1 losses per fixed rate",
+    )
+    best = int(np.nanargmin(search[:, -1]))
+
+    def draw(base_lr: float, max_lr: float, step_size: int, mode: str, gamma: float):
+        if base_lr >= max_lr:
+            print(f"base_lr={base_lr:.3g} must be below max_lr={max_lr:.3g}: move one of them.")
+            return
+        schedule = CyclicalLR(base_lr, max_lr, step_size, mode=mode, gamma=gamma)
+        rates = np.asarray(schedule(np.arange(num_steps)), dtype="float64")
+        losses = mean_noisy_loss(loss, start, rates, noise, num_runs, seed)
+        cycles, into = divmod(num_steps, 2 * step_size)
+        where = (
+            f"the end of cycle {cycles}"
+            if into == 0
+            else f"{into / (2 * step_size):.0%} into cycle {cycles + 1}"
+        )
+        final, fixed = losses[-1], search[best, -1]
+        ends = f"mean loss {final:.3g}" if np.isfinite(final) else "diverged"
+        ratio = f", {final / fixed:.2g} × the best fixed rate's" if np.isfinite(final) else ""
+        title = (
+            f"CLR, {num_steps} steps ({where}): {ends}{ratio}\n"
+            f"best of {len(fixed_rates)} fixed rates: {fixed_rates[best]:.3g}, "
+            f"mean loss {fixed:.3g}"
+        )
+        plot_against_fixed_rates(
+            "CLR", rates, losses, fixed_rates, search, band=(base_lr, max_lr), title=title
+        )
+        plt.show()
+
+    return Explorer(
+        draw,
+        base_lr=_log_slider(base_lr, 1e-3, 0.5, "base_lr", readout_format=".3g"),
+        max_lr=_log_slider(max_lr, 1e-3, 0.5, "max_lr", readout_format=".3g"),
+        step_size=_slider(step_size, 1, num_steps, 1, "step_size", kind=widgets.IntSlider),
+        mode=widgets.Dropdown(options=list(CLR_MODES), value=mode, description="mode"),
+        gamma=_slider(gamma, 0.95, 1.0, 0.001, "gamma", readout_format=".3f"),
+    )
+
+
+def noisy_step_decay_explorer(
+    bowl,
+    start,
+    initial_lr: float = 0.15,
+    drop: float = 0.5,
+    steps_drop: int = 50,
+    noise: float = 0.5,
+    num_steps: int = 300,
+    num_runs: int = 1000,
+    seed: int = 0,
+):
+    """Sliders for the initial rate (log scale), the drop factor and the steps between drops of
+    step decay, ``lr_t = initial_lr * drop ** floor(t / steps_drop)``, and for the gradient
+    noise, redrawing :func:`lrbook.book.plots.plot_noisy_step_decay`: the mean loss of
+    ``num_runs`` noisy descents on ``bowl`` under step decay and at the constant initial rate,
+    against the noise floors of the initial and final rates."""
+    from lrbook.book.plots.annealing import plot_noisy_step_decay
+
+    def draw(initial_lr: float, drop: float, steps_drop: int, noise: float):
+        limit = bowl.largest_stable_rate
+        if initial_lr >= limit:
+            print(
+                f"initial_lr={initial_lr:.3g} is at or above this bowl's stability limit "
+                f"2/h_max = {limit:.3g}: the descent diverges. Move it below."
+            )
+            return
+        plot_noisy_step_decay(
+            bowl, start, initial_lr, drop, steps_drop, num_steps, noise, num_runs, seed
+        )
+        plt.show()
+
+    return Explorer(
+        draw,
+        initial_lr=_log_slider(initial_lr, 0.005, 0.3, "initial rate", readout_format=".3g"),
+        drop=_slider(drop, 0.05, 1.0, 0.05, "drop"),
+        steps_drop=_slider(steps_drop, 5, num_steps, 5, "steps/drop", kind=widgets.IntSlider),
+        noise=_slider(noise, 0.05, 1.0, 0.05, "noise"),
     )

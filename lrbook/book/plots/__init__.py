@@ -3,7 +3,10 @@
 - :mod:`~lrbook.book.plots.style`: the book's style and figure sizes.
 - :mod:`~lrbook.book.plots.schedules`: schedules and the stages of their formulas.
 - :mod:`~lrbook.book.plots.descent`: gradient descent on toy losses.
+- :mod:`~lrbook.book.plots.annealing`: step decay on a noisy bowl, against its noise floors.
 - :mod:`~lrbook.book.plots.minima`: a fixed and a cyclical rate on sharp/flat minima and saddles.
+- :mod:`~lrbook.book.plots.noisy_race`: a schedule against a search over fixed rates, noisy toy.
+- :mod:`~lrbook.book.plots.restarts`: warm restarts on the sharp/flat toy, basin at each cycle end.
 - :mod:`~lrbook.book.plots.training`: training curves from several seeds.
 - :mod:`~lrbook.book.plots.range_test`: range tests, one or several.
 - :mod:`~lrbook.book.plots.ensembles`: snapshot ensembles.
@@ -11,6 +14,7 @@
 - :mod:`~lrbook.book.plots.practice`: the cost of setting the rate, and the rates steps used.
 """
 
+from lrbook.book.plots.annealing import plot_noisy_step_decay
 from lrbook.book.plots.descent import plot_descent_1d, plot_descent_2d
 from lrbook.book.plots.ensembles import (
     ensemble_accuracies,
@@ -32,6 +36,7 @@ from lrbook.book.plots.minima import (
     plot_escape,
     plot_toy_runs,
 )
+from lrbook.book.plots.noisy_race import fixed_rate_search, plot_against_fixed_rates
 from lrbook.book.plots.practice import overhead_table, plot_overhead, plot_rates_used
 from lrbook.book.plots.range_test import (
     PHASE_COLORS,
@@ -39,6 +44,11 @@ from lrbook.book.plots.range_test import (
     plot_range_test,
     plot_range_test_comparison,
     range_test_phases,
+)
+from lrbook.book.plots.restarts import (
+    cycle_end_basins,
+    plot_restarts,
+    sgdr_descent,
 )
 from lrbook.book.plots.schedules import (
     plot_clr,
@@ -66,8 +76,10 @@ __all__ = [
     "STRIP_FIGSIZE",
     "WIDE_FIGSIZE",
     "RangeTestPhases",
+    "cycle_end_basins",
     "ensemble_accuracies",
     "fixed_and_cyclical",
+    "fixed_rate_search",
     "new_axes",
     "plot_clr",
     "plot_clr_stage",
@@ -75,17 +87,20 @@ __all__ = [
     "plot_descent_2d",
     "plot_disagreement",
     "outcome",
+    "plot_against_fixed_rates",
     "overhead_table",
     "plot_ensemble_accuracy",
     "plot_escape",
     "plot_formula_stage",
     "plot_landscape_contours",
     "plot_landscape_surfaces",
+    "plot_noisy_step_decay",
     "plot_line_slices",
     "plot_overhead",
     "plot_prediction_map",
     "plot_range_test",
     "plot_range_test_comparison",
+    "plot_restarts",
     "plot_rates_used",
     "plot_schedule",
     "plot_seed_runs",
@@ -97,5 +112,6 @@ __all__ = [
     "prediction_map",
     "range_test_phases",
     "schedule_values",
+    "sgdr_descent",
     "use_book_style",
 ]
