@@ -9,6 +9,7 @@ from lrbook.book.toy import (
     Saddle,
     SharpAndFlat,
     gradient_descent,
+    mean_noisy_loss,
     noise_floor,
 )
 from lrbook.book.widgets import descent_explorer
@@ -196,3 +197,13 @@ def test_plot_noisy_step_decay_draws_both_runs_and_the_two_floors():
     assert final_floor.get_ydata()[0] == pytest.approx(noise_floor(bowl, 0.0015, 0.5))
     assert "× its final rate's floor" in ax.get_title()
     plt.close("all")
+
+
+def test_mean_noisy_loss_is_the_mean_of_noisy_gradient_descents():
+    """The two entry points to one noise model: many runs at once, or one descent of many rows."""
+    bowl = Bowl(curvatures=(1.0, 10.0))
+    rates = 0.15 * 0.1 ** (np.arange(60) >= 30)
+    means = mean_noisy_loss(bowl, [-1.0, 0.5], rates, noise=0.5, num_runs=200, seed=4)
+    starts = np.tile([-1.0, 0.5], (200, 1))
+    path = gradient_descent(NoisyGradient(bowl, 0.5, seed=4), starts, lambda t: rates[t], 60)
+    np.testing.assert_allclose(means, bowl(path).mean(axis=1), rtol=1e-12)
