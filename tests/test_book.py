@@ -244,3 +244,21 @@ def test_build_check_compares_rendered_numbers_with_the_chapter_map(tmp_path):
     ]
     (html / "02_b.html").write_text(title.format(2) + colab + "02_b.ipynb")
     assert check_build(tmp_path) == []
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=CHAPTER_IDS)
+def test_every_code_cell_is_followed_by_prose(source):
+    """The rhythm of a lesson: a code cell, then a sentence on what it shows, never a second
+    code cell or a new heading. The imports cell, the first visible one, is exempt."""
+    cells = [
+        cell
+        for cell in notebook_from_source(source).cells
+        if not (cell.cell_type == "code" and "remove-cell" in cell.metadata.get("tags", []))
+    ]
+    code = [index for index, cell in enumerate(cells) if cell.cell_type == "code"]
+    for index in code[1:]:
+        after = cells[index + 1] if index + 1 < len(cells) else None
+        prose = after is not None and after.cell_type == "markdown"
+        assert prose and not after.source.lstrip().startswith("#"), (
+            f"{source.name}: no sentence after the code cell:\n{cells[index].source[:200]}"
+        )

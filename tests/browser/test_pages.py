@@ -8,6 +8,7 @@ would have it. A page fails on:
 - a console error, a failed request for one of the site's own files, or any request that
   leaves the site (the book must read the same offline);
 - a broken image, or a chapter that shows fewer figures than its executed notebook drew;
+- a figure wider than the text column it sits in, or a page that scrolls sideways;
 - a reference left unresolved (a cross-reference without its link, a role MyST did not parse, a
   link to a page or anchor that does not exist);
 - raw TeX in the text: a formula MathJax did not typeset, or typeset as an error;
@@ -149,6 +150,14 @@ return {
     brokenImages: [...document.images]
         .filter((img) => !(img.complete && img.naturalWidth > 0))
         .map((img) => img.getAttribute("src").slice(0, 80)),
+    overflowingFigures: [...document.querySelectorAll("article img")]
+        .filter((img) => {
+            const column = img.closest("article").getBoundingClientRect();
+            const box = img.getBoundingClientRect();
+            return box.left < column.left - 1 || box.right > column.right + 1;
+        })
+        .map((img) => (img.getAttribute("src") || "").slice(0, 80)),
+    scrollsSideways: document.documentElement.scrollWidth > window.innerWidth,
     outputFigures: [...document.querySelectorAll(".cell_output img")]
         .filter((img) => img.naturalWidth > 0).length,
     links: [...document.querySelectorAll("a[href]")].map((a) => a.href),
@@ -276,6 +285,9 @@ def test_page(page, site, browser):
     ]
     problems += network_problems(browser.get_log("performance"), site)
     problems += [f"broken image: {src}" for src in found["brokenImages"]]
+    problems += [f"figure wider than the text: {src}" for src in found["overflowingFigures"]]
+    if found["scrollsSideways"]:
+        problems.append("the page scrolls sideways")
     problems += [f"unresolved reference: {text}" for text in found["unlinkedXrefs"]]
     problems += [f"role or reference left as text: {text}" for text in found["unparsedRoles"]]
     problems += link_problems(found["links"], site)
