@@ -158,11 +158,16 @@ def test_readme_links_every_chapter_and_its_images_exist():
 def prose_blocks(markdown: str) -> list[str]:
     """The paragraphs and list items of a Markdown text: fenced code, directive fences, display
     maths and tables left out."""
-    blocks, current, in_code, in_maths = [], [], False, False
+    blocks, current, fences, in_maths = [], [], [], False
     for line in markdown.splitlines() + [""]:
         stripped = line.strip()
-        if stripped.startswith("```") and not stripped.startswith("```{"):
-            in_code = not in_code if stripped == "```" or not in_code else in_code
+        if stripped.startswith("```"):  # a bare ``` closes the innermost fence, else one opens
+            if stripped == "```" and fences:
+                fences.pop()
+            else:
+                fences.append(stripped)
+        # Inside a directive ({exercise}, {solution-start}) is prose; inside a code block is not.
+        in_code = any(not fence.startswith("```{") for fence in fences)
         fence = stripped.startswith(("```", ":::", ":label:", ":class:", ":tags:", "#", "|"))
         if stripped == "$$" or (stripped.startswith("$$") and not stripped.endswith("$$")):
             in_maths = not in_maths
@@ -220,6 +225,8 @@ def test_other_chapters_are_named_by_links(page):
 def test_prose_blocks_split_paragraphs_items_and_skip_code():
     text = "One two.\nThree.\n\n* item a\n* item b\ncontinued\n\n```python\nx = 1\n```\n$$\na\n$$\n"
     assert prose_blocks(text) == ["One two. Three.", "* item a", "* item b continued"]
+    directive = "```{exercise}\n:label: e\n\nAsk.\n```\n\nAfter the exercise.\n"
+    assert prose_blocks(directive) == ["Ask.", "After the exercise."]
 
 
 def test_build_check_compares_rendered_numbers_with_the_chapter_map(tmp_path):
